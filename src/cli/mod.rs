@@ -1,0 +1,36 @@
+//! The command line: clap definitions, each subcommand in its own file. Every subcommand turns
+//! its raw flags into a validated configuration before any work starts (errors name the flag).
+
+use clap::{Parser, Subcommand};
+
+pub mod encode;
+pub mod progress;
+pub mod train;
+
+/// Visualise an MNIST autoencoder's embedding: train, reduce (t-SNE, PCA), plot, export.
+#[derive(Debug, Parser)]
+#[command(name = "embedscope", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train the autoencoder on MNIST and write its weights and the 64-d codes.
+    Train(train::TrainArgs),
+    /// Recompute codes.npy / labels.npy from saved weights, without retraining.
+    Encode(encode::EncodeArgs),
+}
+
+impl Cli {
+    /// Runs the chosen subcommand.
+    pub fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Train(a) => a.run(),
+            Command::Encode(a) => a.run(),
+        }
+    }
+}

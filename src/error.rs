@@ -1,0 +1,120 @@
+//! Error types, one `thiserror` enum per domain.
+//!
+//! Every error that concerns a file names it, and says what is wrong with it, so the CLI can
+//! print a message a user can act on (see `main.rs`, which prints the whole error chain).
+
+use std::path::PathBuf;
+
+/// Errors while reading or writing data files (MNIST IDX, `.npy`, TSV/CSV).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// The file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file was read but its content is malformed.
+    #[error("{path}: {problem}")]
+    Invalid {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it, in words.
+        problem: String,
+    },
+    /// An images file and its labels file disagree on the number of items.
+    #[error(
+        "{images} holds {n_images} images but {labels} holds {n_labels} labels; they must match"
+    )]
+    CountMismatch {
+        /// The images file.
+        images: PathBuf,
+        /// The labels file.
+        labels: PathBuf,
+        /// Number of images.
+        n_images: usize,
+        /// Number of labels.
+        n_labels: usize,
+    },
+    /// A data directory lacks the files we look for.
+    #[error("{dir}: no MNIST files found; expected {expected}")]
+    Missing {
+        /// The directory searched.
+        dir: PathBuf,
+        /// The file names that would have been accepted.
+        expected: String,
+    },
+}
+
+impl DataError {
+    /// Shorthand for [`DataError::Invalid`].
+    pub fn invalid(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Shorthand for [`DataError::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Errors of the autoencoder: libtorch failures, devices, model files.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// A libtorch operation failed.
+    #[error("{context}: {source}")]
+    Torch {
+        /// What we were doing.
+        context: String,
+        /// The libtorch error.
+        source: tch::TchError,
+    },
+    /// `--device cuda` was asked for on a machine without a usable CUDA device.
+    #[error(
+        "--device cuda: no CUDA device is available (libtorch sees none); use --device auto or cpu"
+    )]
+    CudaUnavailable,
+    /// A saved model does not look like one of ours.
+    #[error("{path}: not an embedscope model: {problem}")]
+    BadModelFile {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The data does not fit the model's input.
+    #[error("the model expects {expected} pixels per image but the data has {found}")]
+    InputSize {
+        /// Pixels the model was trained on.
+        expected: usize,
+        /// Pixels per image in the data.
+        found: usize,
+    },
+    /// A training parameter is out of range.
+    #[error("{flag}: {problem}")]
+    Param {
+        /// The flag concerned, e.g. `--epochs`.
+        flag: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The user pressed Ctrl-C.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}
+
+impl ModelError {
+    /// Wraps a libtorch error with what we were doing.
+    pub fn torch(context: impl Into<String>) -> impl FnOnce(tch::TchError) -> Self {
+        let context = context.into();
+        move |source| Self::Torch { context, source }
+    }
+}

@@ -1,0 +1,158 @@
+//! Atomic file and directory output.
+//!
+//! Every file embedscope writes goes through [`write_atomic`] (or [`AtomicDir`] for a whole
+//! directory): the content is written to a hidden temporary file beside the target and renamed
+//! over it only once complete, so an error or an interrupt (Ctrl-C) never leaves a half-written
+//! output behind. Temporary files are removed when dropped.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `path` atomically: `fill` writes the content to a temporary file in the same
+/// directory, which is then flushed, synced and renamed over `path`.
+///
+/// On any error the temporary file is removed and `path` is left untouched.
+pub fn write_atomic<F>(path: &Path, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&mut BufWriter<&mut fs::File>) -> io::Result<()>,
+{
+    let dir = parent_dir(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(path)))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    {
+        let mut w = BufWriter::new(tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically.
+pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic(path, |w| w.write_all(bytes))
+}
+
+/// A directory built under a temporary name and moved into place by [`AtomicDir::commit`].
+///
+/// If the value is dropped without `commit` (an error, an interrupt), the temporary directory
+/// and everything in it are removed, so no half-written directory is left behind.
+#[derive(Debug)]
+pub struct AtomicDir {
+    tmp: Option<tempfile::TempDir>,
+    target: PathBuf,
+}
+
+impl AtomicDir {
+    /// Starts building `target`. The parent directory must exist and be writable.
+    pub fn new(target: &Path) -> io::Result<Self> {
+        let parent = parent_dir(target);
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}.", file_name(target)))
+            .suffix(".tmp")
+            .tempdir_in(parent)?;
+        Ok(Self {
+            tmp: Some(tmp),
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// The temporary directory to write into.
+    pub fn path(&self) -> &Path {
+        self.tmp
+            .as_ref()
+            .expect("AtomicDir used after commit")
+            .path()
+    }
+
+    /// Moves the finished directory into place, replacing an existing `target` directory.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        let tmp = self.tmp.take().expect("AtomicDir committed twice");
+        let staged = tmp.keep();
+        if self.target.exists() {
+            // Move the old directory aside first so the swap is as short as possible.
+            let old = tempfile::Builder::new()
+                .prefix(&format!(".{}.old.", file_name(&self.target)))
+                .tempdir_in(parent_dir(&self.target))?;
+            let old_path = old.path().join("old");
+            fs::rename(&self.target, &old_path)?;
+            if let Err(e) = fs::rename(&staged, &self.target) {
+                let _ = fs::rename(&old_path, &self.target);
+                let _ = fs::remove_dir_all(&staged);
+                return Err(e);
+            }
+            drop(old);
+        } else if let Err(e) = fs::rename(&staged, &self.target) {
+            let _ = fs::remove_dir_all(&staged);
+            return Err(e);
+        }
+        Ok(self.target.clone())
+    }
+}
+
+/// Creates `dir` (and its parents) if needed.
+pub fn ensure_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_write_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("x.bin");
+        let err = write_atomic(&target, |w| {
+            w.write_all(b"partial")?;
+            Err(io::Error::other("boom"))
+        });
+        assert!(err.is_err());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn atomic_write_replaces_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("x.txt");
+        write_bytes_atomic(&target, b"one").unwrap();
+        write_bytes_atomic(&target, b"two").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn dropped_dir_is_removed_and_commit_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("logs");
+        {
+            let staged = AtomicDir::new(&target).unwrap();
+            fs::write(staged.path().join("a"), b"1").unwrap();
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        for content in [b"1", b"2"] {
+            let staged = AtomicDir::new(&target).unwrap();
+            fs::write(staged.path().join("a"), content).unwrap();
+            staged.commit().unwrap();
+        }
+        assert_eq!(fs::read(target.join("a")).unwrap(), b"2");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,13 @@
+//! The model stage: a libtorch (tch) autoencoder that turns each image into a 64-d code.
+//!
+//! - [`autoencoder`]: the network (dense or convolutional), its spec and saved-file format;
+//! - [`train`]: the training loop with a held-out split, observers, and encoding;
+//! - [`device`]: `--device auto|cpu|cuda` resolution.
+
+pub mod autoencoder;
+pub mod device;
+pub mod train;
+
+pub use autoencoder::{Arch, Autoencoder, ModelSpec};
+pub use device::DeviceChoice;
+pub use train::{encode, train, EpochStats, TrainConfig, TrainHistory, TrainObserver};
