@@ -118,3 +118,65 @@ impl ModelError {
         move |source| Self::Torch { context, source }
     }
 }
+
+/// Errors while writing exports (the TensorBoard log directory: event files, projector files).
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A file or directory could not be created or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The data to export is inconsistent or unusable; `what` names the input (a flag, an
+    /// embedding, a scalar tag), `problem` says what is wrong with it.
+    #[error("{what}: {problem}")]
+    Invalid {
+        /// The input concerned, e.g. `labels`, `embedding 'tsne/2d'`, `scalar 'train/loss'`.
+        what: String,
+        /// What is wrong with it, in words.
+        problem: String,
+    },
+    /// A scalar series whose steps do not strictly increase (TensorBoard would drop or reorder
+    /// points).
+    #[error("scalar '{tag}': step {step} follows step {previous}; steps must strictly increase")]
+    StepOrder {
+        /// The scalar tag.
+        tag: String,
+        /// The step written before.
+        previous: i64,
+        /// The offending step.
+        step: i64,
+    },
+    /// The sprite image could not be encoded as PNG.
+    #[error("{path}: PNG encoding failed: {source}")]
+    Png {
+        /// The sprite file.
+        path: PathBuf,
+        /// The encoder's error.
+        source: png::EncodingError,
+    },
+    /// The user asked to stop (Ctrl-C); nothing was left behind.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}
+
+impl ExportError {
+    /// Shorthand for [`ExportError::Invalid`].
+    pub fn invalid(what: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self::Invalid {
+            what: what.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Shorthand for [`ExportError::Io`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

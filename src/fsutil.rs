@@ -7,6 +7,7 @@
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// Writes `path` atomically: `fill` writes the content to a temporary file in the same
@@ -27,6 +28,9 @@ where
         fill(&mut w)?;
         w.flush()?;
     }
+    // Temporary files are created private (0600); outputs are ordinary files (0644).
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -73,6 +77,7 @@ impl AtomicDir {
     pub fn commit(mut self) -> io::Result<PathBuf> {
         let tmp = self.tmp.take().expect("AtomicDir committed twice");
         let staged = tmp.keep();
+        fs::set_permissions(&staged, fs::Permissions::from_mode(0o755))?;
         if self.target.exists() {
             // Move the old directory aside first so the swap is as short as possible.
             let old = tempfile::Builder::new()
@@ -135,6 +140,8 @@ mod tests {
         write_bytes_atomic(&target, b"one").unwrap();
         write_bytes_atomic(&target, b"two").unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"two");
+        let mode = fs::metadata(&target).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

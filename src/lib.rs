@@ -8,7 +8,9 @@
 pub mod cli;
 pub mod data;
 pub mod error;
+pub mod export;
 pub mod fsutil;
 pub mod interrupt;
 pub mod model;
 pub mod pipeline;
+pub mod reduce;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 pub mod encode;
+pub mod export;
 pub mod progress;
 pub mod train;
 
@@ -23,6 +24,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Recompute codes.npy / labels.npy from saved weights, without retraining.
     Encode(encode::EncodeArgs),
+    /// Write a TensorBoard log directory: scalars and the Embedding Projector.
+    Export(export::ExportArgs),
 }
 
 impl Cli {
@@ -31,6 +34,7 @@ impl Cli {
         match self.command {
             Command::Train(a) => a.run(),
             Command::Encode(a) => a.run(),
+            Command::Export(a) => a.run(),
         }
     }
 }

@@ -1,0 +1,542 @@
+//! TensorBoard log directories that the real `tensorboard --logdir` opens, TensorFlow or not.
+//!
+//! [`export_logdir`] writes one run at the log directory's root (TensorBoard's run `.`):
+//!
+//! ```text
+//! LOGDIR/
+//!   events.out.tfevents.<secs>.<host>   scalars (train/loss, test/loss, tsne/kl_divergence)
+//!   projector_config.pbtxt              one `embeddings` block per named embedding
+//!   <name>.tensor.tsv | .tensor.bytes   one tensor per embedding (see `projector`; 2-D
+//!                                       ones get a zero third column to show at once)
+//!   metadata.tsv                        labels, shared by every embedding
+//!   sprite.png                          thumbnails, shared by every embedding
+//! ```
+//!
+//! The projector only reads a `projector_config.pbtxt` that sits in a run directory (one that
+//! holds an event file), so the config and the event file always go together. The whole
+//! directory is staged with [`AtomicDir`] and moved into place at the end: an error or Ctrl-C
+//! leaves no half-written log directory.
+//!
+//! - `record`: TFRecord framing and CRC-32C; `event`: the protobuf encoding;
+//! - [`scalars`]: the [`EventWriter`], usable on its own, and the t-SNE [`KlRecorder`];
+//! - [`projector`]: tensors, metadata and the config text; [`sprite`]: the thumbnail grid.
+
+pub mod event;
+pub mod projector;
+pub mod record;
+pub mod scalars;
+pub mod sprite;
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use indicatif::ProgressBar;
+
+use crate::error::ExportError;
+use crate::fsutil::{write_bytes_atomic, AtomicDir};
+use crate::interrupt;
+
+pub use projector::{EmbeddingEntry, MetadataColumn, NamedEmbedding};
+pub use scalars::{EventWriter, KlRecorder, ScalarSeries};
+pub use sprite::{SpriteImages, SpriteLayout};
+
+/// The config file name the projector looks for in each run directory.
+pub const CONFIG_FILE: &str = "projector_config.pbtxt";
+/// The shared metadata file.
+pub const METADATA_FILE: &str = "metadata.tsv";
+/// The shared sprite file.
+pub const SPRITE_FILE: &str = "sprite.png";
+
+/// Everything a log directory shows: points (labels, optional thumbnails, named embeddings)
+/// and scalar series.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSpec<'a> {
+    /// One label per point (the projector's colour-by column).
+    pub labels: &'a [u8],
+    /// Extra metadata columns besides the label (a header row is then written).
+    pub extra_metadata: Vec<MetadataColumn>,
+    /// The points' images, for the sprite (none: no sprite).
+    pub images: Option<SpriteImages<'a>>,
+    /// The embeddings, each `labels.len() x D`; none: no projector files. The projector sorts
+    /// its menu itself (most points first, then by name) and opens the first entry, e.g.
+    /// `autoencoder/code` before `pca/3d` and `tsne/2d`.
+    pub embeddings: Vec<NamedEmbedding<'a>>,
+    /// Scalar series for the scalars dashboard; series with the same tag continue each other.
+    pub scalars: Vec<ScalarSeries>,
+}
+
+/// Writes `spec` as a TensorBoard log directory at `out` (see the module docs); returns `out`.
+///
+/// `out`'s parent directories are created. An existing `out` is replaced only if it is empty or
+/// holds nothing but files an earlier export writes; anything else is refused.
+pub fn export_logdir(spec: &ExportSpec<'_>, out: &Path) -> Result<PathBuf, ExportError> {
+    LogDirBuilder::new(spec).build(out)
+}
+
+/// [`export_logdir`] with options: a progress bar and a fixed wall time.
+#[derive(Debug, Clone)]
+pub struct LogDirBuilder<'s, 'a> {
+    spec: &'s ExportSpec<'a>,
+    progress: ProgressBar,
+    wall_time: Option<f64>,
+}
+
+impl<'s, 'a> LogDirBuilder<'s, 'a> {
+    /// A builder for `spec`, without progress display, stamped with the current time.
+    pub fn new(spec: &'s ExportSpec<'a>) -> Self {
+        Self {
+            spec,
+            progress: ProgressBar::hidden(),
+            wall_time: None,
+        }
+    }
+
+    /// Reports each file written on `bar` (its length is set to the number of files).
+    pub fn progress(mut self, bar: ProgressBar) -> Self {
+        self.progress = bar;
+        self
+    }
+
+    /// Stamps the event file and every scalar with `wall_time` (seconds since the epoch)
+    /// instead of the current time.
+    pub fn wall_time(mut self, wall_time: f64) -> Self {
+        self.wall_time = Some(wall_time);
+        self
+    }
+
+    /// Validates the spec, then writes the log directory at `out` all-or-nothing.
+    pub fn build(&self, out: &Path) -> Result<PathBuf, ExportError> {
+        let spec = self.spec;
+        validate(spec)?;
+        check_replaceable(out)?;
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            crate::fsutil::ensure_dir(parent).map_err(|e| ExportError::io(parent, e))?;
+        }
+        let staged = AtomicDir::new(out).map_err(|e| ExportError::io(out, e))?;
+        let dir = staged.path();
+        let has_projector = !spec.embeddings.is_empty();
+        let files = 1 + if has_projector {
+            2 + spec.embeddings.len() + usize::from(spec.images.is_some())
+        } else {
+            0
+        };
+        self.progress.set_length(files as u64);
+
+        let wall_time = self.wall_time.unwrap_or_else(scalars::now);
+        self.step("event file");
+        let mut events = EventWriter::create_at(dir, wall_time)?;
+        for series in &spec.scalars {
+            events.add_series(series, wall_time)?;
+        }
+        events.close()?;
+
+        if has_projector {
+            self.write_projector(dir)?;
+        }
+        self.progress.finish_and_clear();
+        staged.commit().map_err(|e| ExportError::io(out, e))
+    }
+
+    fn step(&self, what: &str) {
+        self.progress.set_message(what.to_string());
+        self.progress.inc(1);
+    }
+
+    fn write_projector(&self, dir: &Path) -> Result<(), ExportError> {
+        let spec = self.spec;
+        interrupt::check()?;
+        self.step(METADATA_FILE);
+        projector::write_metadata(&dir.join(METADATA_FILE), spec.labels, &spec.extra_metadata)?;
+
+        let sprite = match &spec.images {
+            Some(images) => {
+                self.step(SPRITE_FILE);
+                let layout = SpriteLayout::new(images.pixels.nrows(), images.rows, images.cols)?;
+                let grey = sprite::render(images, &layout)?;
+                let (w, h) = layout.size();
+                sprite::write_png(&dir.join(SPRITE_FILE), &grey, w, h)?;
+                Some((
+                    SPRITE_FILE.to_string(),
+                    layout.thumb_width,
+                    layout.thumb_height,
+                ))
+            }
+            None => None,
+        };
+
+        let mut used = HashSet::new();
+        let mut entries = Vec::with_capacity(spec.embeddings.len());
+        for embedding in &spec.embeddings {
+            interrupt::check()?;
+            self.step(&embedding.name);
+            let stem = unique_stem(&embedding.name, &mut used);
+            let (tensor_path, shape) = projector::write_tensor(dir, &stem, &embedding.coords)?;
+            entries.push(EmbeddingEntry {
+                tensor_name: embedding.name.clone(),
+                tensor_path,
+                shape,
+                metadata_path: Some(METADATA_FILE.to_string()),
+                sprite: sprite.clone(),
+            });
+        }
+
+        self.step(CONFIG_FILE);
+        let path = dir.join(CONFIG_FILE);
+        write_bytes_atomic(&path, projector::config_pbtxt(&entries).as_bytes())
+            .map_err(|e| ExportError::io(&path, e))
+    }
+}
+
+/// Checks the spec before anything is written: point counts agree, values are finite, names
+/// are usable.
+fn validate(spec: &ExportSpec<'_>) -> Result<(), ExportError> {
+    spec.scalars.iter().try_for_each(ScalarSeries::check)?;
+    let n = spec.labels.len();
+    if spec.embeddings.is_empty() {
+        return Ok(());
+    }
+    if n == 0 {
+        return Err(ExportError::invalid("labels", "no points to export"));
+    }
+    let mut names = HashSet::new();
+    for e in &spec.embeddings {
+        let what = format!("embedding '{}'", e.name);
+        if e.name.trim().is_empty() || e.name.chars().any(char::is_control) {
+            return Err(ExportError::invalid(
+                what,
+                "the name must be non-empty, without control characters",
+            ));
+        }
+        if !names.insert(e.name.as_str()) {
+            return Err(ExportError::invalid(what, "the name is used twice"));
+        }
+        let (rows, dims) = e.coords.dim();
+        if rows != n || dims == 0 {
+            return Err(ExportError::invalid(
+                what,
+                format!("{rows} points of {dims} dimensions, but there are {n} labels; the counts must match"),
+            ));
+        }
+        if let Some(((i, j), v)) = e.coords.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(ExportError::invalid(
+                what,
+                format!("value {v} at point {i}, dimension {j} is not finite"),
+            ));
+        }
+    }
+    if let Some(images) = &spec.images {
+        let (count, pixels) = images.pixels.dim();
+        if count != n {
+            return Err(ExportError::invalid(
+                "images",
+                format!("{count} images for {n} points; the counts must match"),
+            ));
+        }
+        if pixels != images.rows * images.cols {
+            return Err(ExportError::invalid(
+                "images",
+                format!(
+                    "rows hold {pixels} pixels, not {} x {}",
+                    images.rows, images.cols
+                ),
+            ));
+        }
+        SpriteLayout::new(count, images.rows, images.cols)?;
+    }
+    let mut columns = HashSet::from(["label"]);
+    for c in &spec.extra_metadata {
+        let what = format!("metadata column '{}'", c.name);
+        let bad = |s: &str| s.contains(['\t', '\n', '\r']);
+        if c.name.is_empty() || bad(&c.name) || !columns.insert(c.name.as_str()) {
+            return Err(ExportError::invalid(
+                what,
+                "the name must be non-empty, unique, other than 'label', without tabs or line breaks",
+            ));
+        }
+        if c.values.len() != n {
+            return Err(ExportError::invalid(
+                what,
+                format!("{} values for {n} points", c.values.len()),
+            ));
+        }
+        if let Some(i) = c.values.iter().position(|v| bad(v)) {
+            return Err(ExportError::invalid(
+                what,
+                format!("value at point {i} contains a tab or line break"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file name is one an export writes at the log directory's root.
+fn is_export_file(name: &str) -> bool {
+    name.starts_with("events.out.tfevents.")
+        || [CONFIG_FILE, METADATA_FILE, SPRITE_FILE].contains(&name)
+        || name.ends_with(".tensor.tsv")
+        || name.ends_with(".tensor.bytes")
+}
+
+/// Refuses to replace an `out` that holds anything an export would not have written.
+fn check_replaceable(out: &Path) -> Result<(), ExportError> {
+    let entries = match fs::read_dir(out) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if out.exists() && !out.is_dir() => {
+            return Err(ExportError::invalid(
+                out.display().to_string(),
+                format!("exists and is not a directory ({e})"),
+            ))
+        }
+        Err(e) => return Err(ExportError::io(out, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| ExportError::io(out, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file || !is_export_file(&name) {
+            return Err(ExportError::invalid(
+                out.display().to_string(),
+                format!(
+                    "exists and holds '{name}', which an export does not write; \
+                     refusing to replace it (choose another --out or remove it)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file-name stem for an embedding name: `[A-Za-z0-9._-]` kept, the rest `_`, made unique.
+fn unique_stem(name: &str, used: &mut HashSet<String>) -> String {
+    let base: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stem = (1..)
+        .map(|k| match k {
+            1 => base.clone(),
+            k => format!("{base}-{k}"),
+        })
+        .find(|s| !used.contains(s))
+        .expect("an unused stem exists");
+    used.insert(stem.clone());
+    stem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    fn spec_parts(n: usize) -> (Vec<u8>, Array2<u8>, Array2<f32>) {
+        let labels = (0..n).map(|i| (i % 10) as u8).collect();
+        let images = Array2::from_shape_fn((n, 16), |(i, k)| ((i * 7 + k * 13) % 256) as u8);
+        let codes = Array2::from_shape_fn((n, 3), |(i, j)| (i as f32).sin() + j as f32);
+        (labels, images, codes)
+    }
+
+    fn spec<'a>(
+        labels: &'a [u8],
+        images: &'a Array2<u8>,
+        codes: &'a Array2<f32>,
+    ) -> ExportSpec<'a> {
+        ExportSpec {
+            labels,
+            extra_metadata: Vec::new(),
+            images: Some(SpriteImages {
+                pixels: images.view(),
+                rows: 4,
+                cols: 4,
+            }),
+            embeddings: vec![
+                NamedEmbedding {
+                    name: "autoencoder/code".into(),
+                    coords: codes.view(),
+                },
+                NamedEmbedding {
+                    name: "autoencoder_code".into(),
+                    coords: codes.view(),
+                },
+            ],
+            scalars: vec![ScalarSeries::new("train/loss", vec![(1, 0.5), (2, 0.25)])],
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn writes_a_complete_logdir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("nested/logs");
+        let (labels, images, codes) = spec_parts(10);
+        let spec = spec(&labels, &images, &codes);
+        let written = LogDirBuilder::new(&spec)
+            .wall_time(100.0)
+            .build(&out)
+            .unwrap();
+        assert_eq!(written, out);
+        let files = names(&out);
+        assert_eq!(files.len(), 6, "{files:?}");
+        assert!(
+            files[2].starts_with("events.out.tfevents.100."),
+            "{files:?}"
+        );
+        assert_eq!(
+            [&files[..2], &files[3..]].concat(),
+            [
+                "autoencoder_code-2.tensor.tsv",
+                "autoencoder_code.tensor.tsv",
+                "metadata.tsv",
+                "projector_config.pbtxt",
+                "sprite.png"
+            ]
+        );
+        let config = fs::read_to_string(out.join(CONFIG_FILE)).unwrap();
+        assert_eq!(config.matches("embeddings {").count(), 2);
+        assert_eq!(config.matches("metadata_path: \"metadata.tsv\"").count(), 2);
+        // 10 points: 4x4 grid of 4x4 thumbnails.
+        assert_eq!(config.matches("single_image_dim: 4\n").count(), 4);
+        let events = fs::read(out.join(&files[2])).unwrap();
+        assert_eq!(record::read_records(&events).unwrap().len(), 3);
+        // Nothing else was left beside it.
+        assert_eq!(names(tmp.path()), ["nested"]);
+        assert_eq!(names(&tmp.path().join("nested")), ["logs"]);
+    }
+
+    #[test]
+    fn count_mismatch_is_refused_before_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logs");
+        let (labels, images, codes) = spec_parts(10);
+        let spec = spec(&labels[..9], &images, &codes);
+        let err = export_logdir(&spec, &out).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "embedding 'autoencoder/code': 10 points of 3 dimensions, but there are 9 labels; the counts must match"
+        );
+        assert!(names(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn failure_midway_leaves_nothing_and_keeps_the_old_logdir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logs");
+        let (labels, images, codes) = spec_parts(10);
+        let good = spec(&labels, &images, &codes);
+        export_logdir(&good, &out).unwrap();
+        let before = names(&out);
+        // Two series of one tag continue each other: restarting at step 1 fails in the event
+        // writer, after the event file was started.
+        let mut bad = good.clone();
+        bad.scalars
+            .push(ScalarSeries::new("train/loss", vec![(1, 0.5)]));
+        let err = export_logdir(&bad, &out).unwrap_err();
+        assert!(matches!(err, ExportError::StepOrder { .. }), "{err}");
+        assert_eq!(names(tmp.path()), ["logs"]);
+        assert_eq!(names(&out), before);
+    }
+
+    #[test]
+    fn refuses_to_replace_a_foreign_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("thesis.tex"), b"x").unwrap();
+        let (labels, images, codes) = spec_parts(4);
+        let err = export_logdir(&spec(&labels, &images, &codes), tmp.path()).unwrap_err();
+        assert!(err.to_string().contains("holds 'thesis.tex'"), "{err}");
+        assert_eq!(names(tmp.path()), ["thesis.tex"]);
+    }
+
+    #[test]
+    fn bad_values_and_names_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logs");
+        let (labels, images, mut codes) = spec_parts(4);
+        codes[[2, 1]] = f32::NAN;
+        let err = export_logdir(&spec(&labels, &images, &codes), &out).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("value NaN at point 2, dimension 1"),
+            "{err}"
+        );
+        codes[[2, 1]] = 0.0;
+        let mut s = spec(&labels, &images, &codes);
+        s.embeddings[1].name = "autoencoder/code".into();
+        assert!(export_logdir(&s, &out)
+            .unwrap_err()
+            .to_string()
+            .contains("used twice"));
+        let mut s = spec(&labels, &images, &codes);
+        s.extra_metadata = vec![MetadataColumn {
+            name: "label".into(),
+            values: vec![String::new(); 4],
+        }];
+        assert!(export_logdir(&s, &out).is_err());
+        let few = images.slice(ndarray::s![..3, ..]);
+        let mut s = spec(&labels, &images, &codes);
+        s.images = Some(SpriteImages {
+            pixels: few,
+            rows: 4,
+            cols: 4,
+        });
+        assert_eq!(
+            export_logdir(&s, &out).unwrap_err().to_string(),
+            "images: 3 images for 4 points; the counts must match"
+        );
+        assert!(names(tmp.path()).is_empty());
+    }
+
+    #[test]
+    fn extra_metadata_gets_a_header() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("logs");
+        let (labels, images, codes) = spec_parts(3);
+        let mut s = spec(&labels, &images, &codes);
+        s.extra_metadata = vec![MetadataColumn {
+            name: "index".into(),
+            values: vec!["0".into(), "1".into(), "2".into()],
+        }];
+        export_logdir(&s, &out).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join(METADATA_FILE)).unwrap(),
+            "label\tindex\n0\t0\n1\t1\n2\t2\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unwritable_parent_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let ro = tmp.path().join("ro");
+        fs::create_dir(&ro).unwrap();
+        fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
+        // Root ignores permissions; the check is only meaningful for other users.
+        if fs::write(ro.join("probe"), b"").is_ok() {
+            return;
+        }
+        let out = ro.join("logs");
+        let (labels, images, codes) = spec_parts(4);
+        let err = export_logdir(&spec(&labels, &images, &codes), &out).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!("{}: ", out.display())),
+            "{err}"
+        );
+        assert!(err.to_string().contains("ermission denied"), "{err}");
+        assert!(names(&ro).is_empty());
+    }
+}

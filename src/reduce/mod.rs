@@ -1,0 +1,2 @@
+//! Reduce: t-SNE and PCA.
+pub mod tsne;

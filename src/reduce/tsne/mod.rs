@@ -1,0 +1,2 @@
+//! t-SNE (provisional).
+pub mod observer;
