@@ -180,3 +180,73 @@ impl ExportError {
         }
     }
 }
+
+/// Errors while drawing plots, digit maps and animations.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The points and the labels disagree on the number of items.
+    #[error("{points} points but {labels} labels; they must match")]
+    LengthMismatch {
+        /// Number of points (rows).
+        points: usize,
+        /// Number of labels.
+        labels: usize,
+    },
+    /// A point has a NaN or infinite coordinate.
+    #[error("point {index} has a non-finite coordinate ({value}); cannot place it")]
+    NonFinite {
+        /// Row of the offending point.
+        index: usize,
+        /// The offending value.
+        value: f32,
+    },
+    /// The points have the wrong number of columns for the requested picture.
+    #[error("expected {expected} coordinate columns, found {found}")]
+    Dimensions {
+        /// What was needed, in words (e.g. "at least 2").
+        expected: &'static str,
+        /// Columns found.
+        found: usize,
+    },
+    /// The thumbnails do not match the points or their stated size.
+    #[error("images: {0}")]
+    Images(String),
+    /// There is nothing to draw.
+    #[error("no points to draw")]
+    Empty,
+    /// A label has no colour: the palette has ten classes.
+    #[error("label {label} at index {index} is outside 0-9 (the palette has 10 class colours)")]
+    UnknownClass {
+        /// The offending label.
+        label: u8,
+        /// Its index.
+        index: usize,
+    },
+    /// The output extension names no format this function writes.
+    #[error("{path}: unsupported output extension '{ext}': expected {expected}")]
+    UnsupportedExtension {
+        /// The output path.
+        path: PathBuf,
+        /// Its extension (lower case, possibly empty).
+        ext: String,
+        /// The accepted extensions, in words.
+        expected: &'static str,
+    },
+    /// An option is out of range.
+    #[error("{0}")]
+    InvalidOption(String),
+    /// The output could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The output file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The drawing backend failed (a bug or a missing glyph, never bad input).
+    #[error("drawing failed: {0}")]
+    Draw(String),
+    /// Ctrl-C was pressed while rendering.
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}

@@ -14,3 +14,4 @@ pub mod interrupt;
 pub mod model;
 pub mod pipeline;
 pub mod reduce;
+pub mod render;

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 pub mod encode;
 pub mod export;
 pub mod progress;
+pub mod render;
 pub mod train;
 
 /// Visualise an MNIST autoencoder's embedding: train, reduce (t-SNE, PCA), plot, export.
@@ -26,6 +27,8 @@ pub enum Command {
     Encode(encode::EncodeArgs),
     /// Write a TensorBoard log directory: scalars and the Embedding Projector.
     Export(export::ExportArgs),
+    /// Draw points as a scatter plot (PNG/SVG), a digit map, or a turning 3-D GIF.
+    Render(render::RenderArgs),
 }
 
 impl Cli {
@@ -35,6 +38,7 @@ impl Cli {
             Command::Train(a) => a.run(),
             Command::Encode(a) => a.run(),
             Command::Export(a) => a.run(),
+            Command::Render(a) => a.run(),
         }
     }
 }

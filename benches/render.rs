@@ -1,0 +1,49 @@
+//! How long README pictures take: a 100-frame GIF of 10,000 points, turning (3-D) and as a
+//! t-SNE recording (2-D, synthetic growth), at the default 720 x 600.
+//! `cargo bench --bench render`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use embedscope::reduce::tsne::observer::{IterationInfo, Observer};
+use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions, TsneRecorder};
+use ndarray::s;
+
+fn gifs(c: &mut Criterion) {
+    let (xyz, labels, _) = common::mnist_layout(10_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut group = c.benchmark_group("gif_100_frames_10k_points");
+    group.sample_size(10);
+    group.bench_function("rotation", |b| {
+        let opts = RotationOptions {
+            frames: 100,
+            ..RotationOptions::default()
+        };
+        b.iter(|| rotation_gif(xyz.view(), &labels, &opts, &dir.path().join("r.gif")).unwrap());
+    });
+    group.bench_function("tsne_recorder", |b| {
+        b.iter(|| {
+            let mut rec = TsneRecorder::new(labels.clone(), 10, GifOptions::default()).unwrap();
+            for it in 1..=990 {
+                let grow = 1e-3 * 1.01f32.powi(it as i32);
+                let coords = rec
+                    .wants_coords(it)
+                    .then(|| xyz.slice(s![.., ..2]).mapv(|v| v * grow));
+                rec.on_iteration(&IterationInfo {
+                    iteration: it,
+                    total: 990,
+                    exaggeration: if it <= 250 { 12.0 } else { 1.0 },
+                    coords: coords.as_ref().map(|c| c.view()),
+                    kl: None,
+                });
+            }
+            assert_eq!(rec.len(), 100);
+            rec.finish(&dir.path().join("t.gif")).unwrap();
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, gifs);
+criterion_main!(benches);

@@ -1,0 +1,497 @@
+//! What every picture shares: the page layout (header, plot, legend,
+//! footer), the data-to-pixel view, the legend and header drawing, an RGB raster with disc
+//! drawing, input validation and atomic PNG output.
+
+use std::path::Path;
+
+use ndarray::ArrayView2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::{FontStyle, RGBColor};
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+use super::palette::{self, Rgb, N_CLASSES};
+use super::text::{register_fonts, text_size, RasterBackend, FONT};
+use crate::error::RenderError;
+use crate::fsutil::write_atomic;
+
+/// Converts a palette colour for plotters.
+pub fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c[0], c[1], c[2])
+}
+
+/// Turns any plotters drawing error into [`RenderError::Draw`].
+pub fn draw_err<E: std::fmt::Display>(e: E) -> RenderError {
+    RenderError::Draw(e.to_string())
+}
+
+/// Checks that `points` has `columns` columns (`min..=max`), one label per row, labels in
+/// 0-9 and only finite coordinates (in the columns used).
+pub fn validate(
+    points: ArrayView2<'_, f32>,
+    labels: &[u8],
+    columns: (usize, usize),
+    expected: &'static str,
+) -> Result<(), RenderError> {
+    let (n, d) = points.dim();
+    if d < columns.0 || d > columns.1 {
+        return Err(RenderError::Dimensions { expected, found: d });
+    }
+    if n != labels.len() {
+        return Err(RenderError::LengthMismatch {
+            points: n,
+            labels: labels.len(),
+        });
+    }
+    if n == 0 {
+        return Err(RenderError::Empty);
+    }
+    if let Some((index, &label)) = labels
+        .iter()
+        .enumerate()
+        .find(|(_, &l)| usize::from(l) >= N_CLASSES)
+    {
+        return Err(RenderError::UnknownClass { label, index });
+    }
+    for (index, row) in points.rows().into_iter().enumerate() {
+        if let Some(&value) = row.iter().find(|v| !v.is_finite()) {
+            return Err(RenderError::NonFinite { index, value });
+        }
+    }
+    Ok(())
+}
+
+/// The lower-case extension of `path` ("" when it has none).
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// A fixed pseudo-random drawing order, so that no class is systematically painted over
+/// the others (inputs are often sorted by label). Same `n`, same order, on every machine.
+pub fn draw_order(n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed_0fd0));
+    order
+}
+
+/// The class names shown in legends: `names[label]` when given, else the label's digits.
+pub fn class_name(names: &[String], label: u8) -> String {
+    names
+        .get(usize::from(label))
+        .cloned()
+        .unwrap_or_else(|| label.to_string())
+}
+
+/// The sorted set of labels present.
+pub fn present_classes(labels: &[u8]) -> Vec<u8> {
+    let mut seen = [false; 256];
+    labels.iter().for_each(|&l| seen[usize::from(l)] = true);
+    (0..=255u8).filter(|&l| seen[usize::from(l)]).collect()
+}
+
+/// An axis-aligned pixel rectangle, `x0..x1` by `y0..y1`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub x0: i32,
+    /// Top edge.
+    pub y0: i32,
+    /// Right edge (exclusive).
+    pub x1: i32,
+    /// Bottom edge (exclusive).
+    pub y1: i32,
+}
+
+impl Rect {
+    /// Width in pixels.
+    pub fn width(&self) -> i32 {
+        self.x1 - self.x0
+    }
+    /// Height in pixels.
+    pub fn height(&self) -> i32 {
+        self.y1 - self.y0
+    }
+}
+
+/// Text sizes and spacing for a page, all scaled with its size.
+#[derive(Debug, Clone, Copy)]
+pub struct Theme {
+    /// Outer margin in pixels.
+    pub margin: i32,
+    /// Title font size.
+    pub title: f64,
+    /// Subtitle font size.
+    pub subtitle: f64,
+    /// Legend and footer font size.
+    pub body: f64,
+    /// Tick label font size.
+    pub small: f64,
+}
+
+impl Theme {
+    /// The theme for a `width x height` page.
+    pub fn for_size(width: u32, height: u32) -> Self {
+        let s = (f64::from(width.min(height)) / 640.0).clamp(0.6, 3.0);
+        Self {
+            margin: (16.0 * s).round() as i32,
+            title: 27.0 * s,
+            subtitle: 18.0 * s,
+            body: 17.0 * s,
+            small: 14.0 * s,
+        }
+    }
+}
+
+/// Where things go on a page: a header (title, subtitle), the plot, a legend column on the
+/// right and an optional footer line under the plot.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Page size.
+    pub size: (u32, u32),
+    /// Text sizes.
+    pub theme: Theme,
+    /// The plot area.
+    pub plot: Rect,
+    /// Top-left of the legend's first entry.
+    pub legend_at: (i32, i32),
+    /// Vertical distance between legend entries.
+    pub legend_step: i32,
+    /// Baseline position of the footer text, when there is a footer.
+    pub footer_at: Option<(i32, i32)>,
+}
+
+impl Layout {
+    /// Lays out a page with a legend for `names` and, when `footer`, a footer line.
+    pub fn new(size: (u32, u32), names: &[String], subtitle: bool, footer: bool) -> Self {
+        register_fonts();
+        let theme = Theme::for_size(size.0, size.1);
+        let m = theme.margin;
+        let header = m
+            + (theme.title * 1.1) as i32
+            + if subtitle {
+                (theme.subtitle * 1.2) as i32
+            } else {
+                0
+            }
+            + m;
+        let text_w = names
+            .iter()
+            .map(|n| text_size(n, theme.body, false).0 as i32)
+            .max()
+            .unwrap_or(0);
+        let dot = (theme.body * 0.4) as i32;
+        let legend_w = m + 2 * dot + m / 2 + text_w + m;
+        let footer_h = if footer { (theme.body * 1.6) as i32 } else { 0 };
+        let (w, h) = (size.0 as i32, size.1 as i32);
+        let plot = Rect {
+            x0: m,
+            y0: header,
+            x1: w - legend_w,
+            y1: h - m - footer_h,
+        };
+        Self {
+            size,
+            theme,
+            plot,
+            legend_at: (plot.x1 + m, plot.y0 + m / 2),
+            legend_step: (theme.body * 1.6) as i32,
+            footer_at: footer.then_some((m, h - m / 2 - (theme.body * 0.3) as i32)),
+        }
+    }
+
+    /// Draws the title, the subtitle and the legend of `classes`.
+    pub fn draw_frame_text<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        title: &str,
+        subtitle: &str,
+        classes: &[u8],
+        names: &[String],
+    ) -> Result<(), RenderError> {
+        let t = &self.theme;
+        let m = t.margin;
+        let title_style = (FONT, t.title, FontStyle::Bold)
+            .into_font()
+            .color(&rgb(palette::INK))
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        area.draw_text(title, &title_style, (m, m))
+            .map_err(draw_err)?;
+        if !subtitle.is_empty() {
+            let sub_style = (FONT, t.subtitle)
+                .into_font()
+                .color(&rgb(palette::MUTED))
+                .pos(Pos::new(HPos::Left, VPos::Top));
+            let y = m + (t.title * 1.2) as i32;
+            area.draw_text(subtitle, &sub_style, (m, y))
+                .map_err(draw_err)?;
+        }
+        let dot = (t.body * 0.4) as i32;
+        let label_style = (FONT, t.body)
+            .into_font()
+            .color(&rgb(palette::INK))
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (i, &c) in classes.iter().enumerate() {
+            let (x, y) = (
+                self.legend_at.0,
+                self.legend_at.1 + i as i32 * self.legend_step,
+            );
+            let cy = y + self.legend_step / 2;
+            area.draw(&Circle::new(
+                (x + dot, cy),
+                dot,
+                rgb(palette::CLASS_COLOURS[usize::from(c)]).filled(),
+            ))
+            .map_err(draw_err)?;
+            area.draw_text(
+                &class_name(names, c),
+                &label_style,
+                (x + 2 * dot + m / 2, cy),
+            )
+            .map_err(draw_err)?;
+        }
+        Ok(())
+    }
+
+    /// Draws `text` on the footer line (left-aligned), when the layout has a footer.
+    pub fn draw_footer<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        text: &str,
+    ) -> Result<(), RenderError> {
+        if let Some(at) = self.footer_at {
+            let style = (FONT, self.theme.body)
+                .into_font()
+                .color(&rgb(palette::MUTED))
+                .pos(Pos::new(HPos::Left, VPos::Bottom));
+            area.draw_text(text, &style, at).map_err(draw_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// Data bounds with a uniform data-to-pixel scale (equal aspect), fitted to a pixel rectangle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct View {
+    /// Data coordinate at the centre of the rectangle.
+    pub centre: (f64, f64),
+    /// Data units per pixel.
+    pub scale: f64,
+    /// The pixel rectangle.
+    pub rect: Rect,
+}
+
+impl View {
+    /// The view that shows `x0..x1` by `y0..y1` in `rect` with `margin` (a fraction of the
+    /// rectangle) to spare on every side, at equal aspect.
+    pub fn fit(x: (f64, f64), y: (f64, f64), rect: Rect, margin: f64) -> Self {
+        let w = f64::from(rect.width()) * (1.0 - 2.0 * margin);
+        let h = f64::from(rect.height()) * (1.0 - 2.0 * margin);
+        let span = ((x.1 - x.0) / w).max((y.1 - y.0) / h);
+        Self {
+            centre: ((x.0 + x.1) / 2.0, (y.0 + y.1) / 2.0),
+            scale: if span > 0.0 { span } else { 1e-6 },
+            rect,
+        }
+    }
+
+    /// The pixel position of data point `(x, y)` (y grows upwards in data, downwards on screen).
+    pub fn to_px(&self, x: f64, y: f64) -> (f32, f32) {
+        let cx = f64::from(self.rect.x0 + self.rect.x1) / 2.0;
+        let cy = f64::from(self.rect.y0 + self.rect.y1) / 2.0;
+        (
+            (cx + (x - self.centre.0) / self.scale) as f32,
+            (cy - (y - self.centre.1) / self.scale) as f32,
+        )
+    }
+
+    /// The data ranges covered by the whole rectangle, `((x0, x1), (y0, y1))`.
+    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+        let hw = f64::from(self.rect.width()) / 2.0 * self.scale;
+        let hh = f64::from(self.rect.height()) / 2.0 * self.scale;
+        (
+            (self.centre.0 - hw, self.centre.0 + hw),
+            (self.centre.1 - hh, self.centre.1 + hh),
+        )
+    }
+}
+
+/// The min and max of a column.
+pub fn column_range(points: ArrayView2<'_, f32>, col: usize) -> (f64, f64) {
+    points
+        .column(col)
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(f64::from(v)), hi.max(f64::from(v)))
+        })
+}
+
+/// An RGB raster, `RGBRGB...` row by row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raster {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The pixels.
+    pub rgb: Vec<u8>,
+}
+
+impl Raster {
+    /// A raster filled with the background colour.
+    pub fn new(width: u32, height: u32) -> Self {
+        let rgb = palette::BACKGROUND
+            .iter()
+            .copied()
+            .cycle()
+            .take(width as usize * height as usize * 3)
+            .collect();
+        Self { width, height, rgb }
+    }
+
+    /// Runs plotters drawing code on this raster.
+    pub fn draw<F>(&mut self, f: F) -> Result<(), RenderError>
+    where
+        F: FnOnce(&DrawingArea<RasterBackend<'_>, Shift>) -> Result<(), RenderError>,
+    {
+        let area = RasterBackend::new(&mut self.rgb, (self.width, self.height)).into_drawing_area();
+        f(&area)?;
+        area.present().map_err(draw_err)
+    }
+
+    /// Blends `colour` over the pixel at `(x, y)` with opacity `alpha` (0-1); outside pixels are
+    /// ignored.
+    pub fn blend(&mut self, x: i32, y: i32, colour: Rgb, alpha: f32) {
+        if x < 0 || y < 0 || x >= self.width as i32 || y >= self.height as i32 {
+            return;
+        }
+        let i = (y as usize * self.width as usize + x as usize) * 3;
+        for (px, &c) in self.rgb[i..i + 3].iter_mut().zip(&colour) {
+            let old = f32::from(*px);
+            *px = (old + (f32::from(c) - old) * alpha).round() as u8;
+        }
+    }
+}
+
+/// The pixel offsets of a filled disc of radius `r` (pixel centres within `r` of the centre).
+pub fn disc(r: f32) -> Vec<(i32, i32)> {
+    let ri = r.ceil() as i32;
+    let mut out = Vec::new();
+    for dy in -ri..=ri {
+        for dx in -ri..=ri {
+            if ((dx * dx + dy * dy) as f32) <= r * r + 0.25 {
+                out.push((dx, dy));
+            }
+        }
+    }
+    out
+}
+
+/// Stamps `disc` at `(x, y)` in `colour`, clipped to `clip`.
+pub fn stamp(
+    raster: &mut Raster,
+    disc: &[(i32, i32)],
+    (x, y): (f32, f32),
+    colour: Rgb,
+    clip: Rect,
+) {
+    let (cx, cy) = (x.round() as i32, y.round() as i32);
+    for &(dx, dy) in disc {
+        let (px, py) = (cx + dx, cy + dy);
+        if px >= clip.x0 && px < clip.x1 && py >= clip.y0 && py < clip.y1 {
+            let i = (py as usize * raster.width as usize + px as usize) * 3;
+            raster.rgb[i..i + 3].copy_from_slice(&colour);
+        }
+    }
+}
+
+/// Writes `raster` as an 8-bit RGB PNG, atomically.
+pub fn write_png(path: &Path, raster: &Raster) -> Result<(), RenderError> {
+    write_atomic(path, |w| {
+        let mut enc = png::Encoder::new(w, raster.width, raster.height);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut writer = enc.write_header().map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(&raster.rgb)
+            .map_err(std::io::Error::other)?;
+        writer.finish().map_err(std::io::Error::other)
+    })
+    .map_err(|source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn validate_names_each_problem() {
+        let p = array![[0.0f32, 1.0], [2.0, f32::NAN]];
+        let e = validate(p.view(), &[0, 1], (2, 2), "2")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("point 1") && e.contains("NaN"), "{e}");
+        let e = validate(p.view(), &[0], (2, 2), "2")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 points but 1 labels"), "{e}");
+        let e = validate(p.view(), &[0, 1], (3, 3), "exactly 3")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("expected exactly 3") && e.contains("found 2"),
+            "{e}"
+        );
+        let ok = array![[0.0f32, 1.0]];
+        let e = validate(ok.view(), &[12], (2, 2), "2")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("label 12"), "{e}");
+        validate(ok.view(), &[9], (2, 2), "2").unwrap();
+    }
+
+    #[test]
+    fn view_maps_bounds_inside_the_rect_at_equal_aspect() {
+        let rect = Rect {
+            x0: 10,
+            y0: 20,
+            x1: 410,
+            y1: 220,
+        };
+        let v = View::fit((-1.0, 1.0), (0.0, 10.0), rect, 0.05);
+        // y is the tighter direction: 10 units over 180 px.
+        assert!((v.scale - 10.0 / 180.0).abs() < 1e-12);
+        let (x, y) = v.to_px(0.0, 10.0);
+        // 5% of the 200 px height (10 px) is left free at the top and the bottom.
+        assert!(
+            (x - 210.0).abs() < 1e-4 && (y - 30.0).abs() < 1e-3,
+            "{x} {y}"
+        );
+        let (_, y) = v.to_px(0.0, 0.0);
+        assert!((y - 210.0).abs() < 1e-3, "{y}");
+    }
+
+    #[test]
+    fn draw_order_is_a_fixed_permutation() {
+        let a = draw_order(1000);
+        assert_eq!(a, draw_order(1000));
+        let mut s = a.clone();
+        s.sort_unstable();
+        assert_eq!(s, (0..1000).collect::<Vec<_>>());
+        assert_ne!(a[..10], s[..10]);
+    }
+
+    #[test]
+    fn disc_is_round_and_centred() {
+        let d = disc(2.0);
+        assert_eq!(d.len(), 13);
+        assert!(d.contains(&(0, 2)) && d.contains(&(-2, 0)) && !d.contains(&(2, 2)));
+    }
+}

@@ -1,0 +1,184 @@
+//! Colours: the ten class colours, the neutral greys, and the fixed GIF palette.
+//!
+//! Class colours are Tableau 10 (the 2016 revision by Maureen Stone), designed to stay
+//! distinguishable for the common colour-vision deficiencies and on white. Every picture draws
+//! on [`BACKGROUND`] with text in [`INK`]/[`MUTED`] and frames in [`RULE`].
+//!
+//! A GIF uses one global [`GifPalette`]: the background, a ramp of greys from background to ink
+//! (anti-aliased text lands on it), and every class colour at a few strengths towards the
+//! background (depth fog in 3-D, anti-aliased edges). Frames are quantised to it exactly, so no
+//! colour flickers between frames.
+
+/// An 8-bit sRGB colour.
+pub type Rgb = [u8; 3];
+
+/// Tableau 10, one colour per class 0-9.
+pub const CLASS_COLOURS: [Rgb; 10] = [
+    [0x4e, 0x79, 0xa7], // blue
+    [0xf2, 0x8e, 0x2b], // orange
+    [0xe1, 0x57, 0x59], // red
+    [0x76, 0xb7, 0xb2], // teal
+    [0x59, 0xa1, 0x4f], // green
+    [0xed, 0xc9, 0x48], // yellow
+    [0xb0, 0x7a, 0xa1], // purple
+    [0xff, 0x9d, 0xa7], // pink
+    [0x9c, 0x75, 0x5f], // brown
+    [0x6b, 0x6b, 0x6b], // grey (Tableau's #BAB0AC is too light on white; kept apart from brown)
+];
+
+/// The page background.
+pub const BACKGROUND: Rgb = [0xff, 0xff, 0xff];
+/// Titles and primary text.
+pub const INK: Rgb = [0x22, 0x22, 0x22];
+/// Subtitles, captions, tick labels.
+pub const MUTED: Rgb = [0x5f, 0x5f, 0x5f];
+/// Frames, axes and tick marks.
+pub const RULE: Rgb = [0xb4, 0xb4, 0xb4];
+
+/// Number of distinct classes the palette can colour.
+pub const N_CLASSES: usize = CLASS_COLOURS.len();
+
+/// Strengths at which each class colour is in the GIF palette (1 = the colour itself,
+/// lower values are mixed towards the background).
+pub const FOG_LEVELS: [f32; 6] = [1.0, 0.85, 0.7, 0.55, 0.4, 0.25];
+
+/// Number of greys between background and ink in the GIF palette (both ends included).
+const GREY_STEPS: usize = 40;
+
+/// `a` mixed towards `b` by `t` (0 gives `a`, 1 gives `b`), rounded.
+pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
+    let t = t.clamp(0.0, 1.0);
+    std::array::from_fn(|i| {
+        (f32::from(a[i]) + (f32::from(b[i]) - f32::from(a[i])) * t).round() as u8
+    })
+}
+
+/// The colour of class `label` at `strength` (1 = full colour, 0 = background).
+pub fn class_colour(label: u8, strength: f32) -> Rgb {
+    mix(BACKGROUND, CLASS_COLOURS[usize::from(label)], strength)
+}
+
+/// The fixed palette of every GIF embedscope writes.
+#[derive(Debug, Clone)]
+pub struct GifPalette {
+    colours: Vec<Rgb>,
+}
+
+impl Default for GifPalette {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl GifPalette {
+    /// Background, grey ramp, [`MUTED`], [`RULE`], then every class at every [`FOG_LEVELS`]
+    /// strength. Index 0 is the background.
+    pub fn new() -> Self {
+        let mut colours: Vec<Rgb> = (0..GREY_STEPS)
+            .map(|i| mix(BACKGROUND, INK, i as f32 / (GREY_STEPS - 1) as f32))
+            .collect();
+        colours.extend([MUTED, RULE]);
+        for label in 0..N_CLASSES as u8 {
+            colours.extend(FOG_LEVELS.iter().map(|&s| class_colour(label, s)));
+        }
+        debug_assert!(colours.len() < 256, "one index stays free for transparency");
+        Self { colours }
+    }
+
+    /// Number of colours (at most 255).
+    pub fn len(&self) -> usize {
+        self.colours.len()
+    }
+
+    /// Never true: the palette always holds the background.
+    pub fn is_empty(&self) -> bool {
+        self.colours.is_empty()
+    }
+
+    /// The colours as a flat `RGBRGB...` table, as the GIF global colour table wants it.
+    pub fn rgb_table(&self) -> Vec<u8> {
+        self.colours.iter().flatten().copied().collect()
+    }
+
+    /// The index of the palette colour nearest to `c` (weighted RGB distance); an exact
+    /// palette colour maps to itself.
+    pub fn nearest(&self, c: Rgb) -> u8 {
+        let dist = |p: &Rgb| {
+            let d: [i32; 3] = std::array::from_fn(|i| i32::from(p[i]) - i32::from(c[i]));
+            // Weights approximate perceived differences (green counts most, blue least).
+            3 * d[0] * d[0] + 4 * d[1] * d[1] + 2 * d[2] * d[2]
+        };
+        let (i, _) = self
+            .colours
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, p)| dist(p))
+            .expect("palette is never empty");
+        i as u8
+    }
+
+    /// Maps an RGB buffer (`RGBRGB...`) to palette indices.
+    pub fn quantise(&self, rgb: &[u8]) -> Vec<u8> {
+        let mut cache = std::collections::HashMap::<Rgb, u8>::new();
+        let mut last: Option<(Rgb, u8)> = None;
+        rgb.chunks_exact(3)
+            .map(|px| {
+                let c = [px[0], px[1], px[2]];
+                match last {
+                    Some((lc, li)) if lc == c => li,
+                    _ => {
+                        let i = *cache.entry(c).or_insert_with(|| self.nearest(c));
+                        last = Some((c, i));
+                        i
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// The colour at `index`.
+    pub fn colour(&self, index: u8) -> Rgb {
+        self.colours[usize::from(index)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn palette_colours_map_to_themselves_and_fit_a_gif() {
+        let p = GifPalette::new();
+        assert!(p.len() < 256);
+        for i in 0..p.len() as u8 {
+            assert_eq!(p.colour(p.nearest(p.colour(i))), p.colour(i));
+        }
+        for (label, c) in CLASS_COLOURS.iter().enumerate() {
+            assert_eq!(p.colour(p.nearest(*c)), *c, "class {label}");
+        }
+        assert_eq!(p.nearest(BACKGROUND), 0);
+    }
+
+    #[test]
+    fn class_colours_are_distinct() {
+        for (i, a) in CLASS_COLOURS.iter().enumerate() {
+            for (j, b) in CLASS_COLOURS.iter().enumerate().take(i) {
+                let d: i32 = a
+                    .iter()
+                    .zip(b)
+                    .map(|(&x, &y)| (i32::from(x) - i32::from(y)).pow(2))
+                    .sum();
+                assert!(d > 40 * 40, "classes {i} and {j} are too close");
+            }
+        }
+    }
+
+    #[test]
+    fn quantise_snaps_near_colours() {
+        let p = GifPalette::new();
+        let idx = p.quantise(&[255, 255, 255, 0x4f, 0x7a, 0xa6, 0x22, 0x22, 0x22]);
+        assert_eq!(p.colour(idx[0]), BACKGROUND);
+        assert_eq!(p.colour(idx[1]), CLASS_COLOURS[0]);
+        assert_eq!(p.colour(idx[2]), INK);
+    }
+}

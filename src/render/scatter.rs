@@ -1,0 +1,289 @@
+//! Still scatter plots of an embedding, points coloured by label, to PNG or SVG.
+//!
+//! The page has a bold title, a muted subtitle carrying the method and its numbers, the plot
+//! with light axes at equal aspect (data ranges plus 3% margins), and a legend of class names
+//! on the right. Points are drawn in a fixed shuffled order so that no class hides the others;
+//! their size and opacity follow the number of points unless the caller sets them.
+
+use std::path::Path;
+
+use ndarray::ArrayView2;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::canvas::{
+    self, class_name, column_range, draw_err, draw_order, present_classes, rgb, validate, Layout,
+    Raster, Rect, View,
+};
+use super::palette;
+use super::text::FONT;
+use crate::error::RenderError;
+use crate::fsutil::write_bytes_atomic;
+
+/// How a scatter plot looks. `Default` gives an 800 x 680 page with digit class names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlotStyle {
+    /// Bold line at the top.
+    pub title: String,
+    /// Muted line under the title: the method and its numbers (empty: none).
+    pub subtitle: String,
+    /// Legend names per label (`class_names[label]`); labels without one show their digits.
+    pub class_names: Vec<String>,
+    /// Axis captions (x, y); empty strings draw none.
+    pub axis_names: (String, String),
+    /// Page width in pixels (the SVG's nominal width).
+    pub width: u32,
+    /// Page height in pixels.
+    pub height: u32,
+    /// Point radius in pixels; `None` picks one from the number of points and the plot size.
+    pub point_radius: Option<f64>,
+    /// Point opacity in (0, 1]; `None` picks one from the number of points.
+    pub alpha: Option<f64>,
+}
+
+impl Default for PlotStyle {
+    fn default() -> Self {
+        Self {
+            title: "Embedding".to_string(),
+            subtitle: String::new(),
+            class_names: (0..10).map(|d| d.to_string()).collect(),
+            axis_names: (String::new(), String::new()),
+            width: 800,
+            height: 680,
+            point_radius: None,
+            alpha: None,
+        }
+    }
+}
+
+impl PlotStyle {
+    /// Checks sizes and point settings, naming the field at fault.
+    pub fn validate(&self) -> Result<(), RenderError> {
+        check_size(self.width, self.height)?;
+        if let Some(r) = self.point_radius {
+            if !(r.is_finite() && r > 0.0 && r <= 50.0) {
+                return Err(RenderError::InvalidOption(format!(
+                    "point radius {r}: must be in (0, 50] pixels"
+                )));
+            }
+        }
+        if let Some(a) = self.alpha {
+            if !(a > 0.0 && a <= 1.0) {
+                return Err(RenderError::InvalidOption(format!(
+                    "alpha {a}: must be in (0, 1]"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks a page size: 120 to 8000 pixels each way.
+pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
+    let ok = |v: u32| (120..=8000).contains(&v);
+    if ok(width) && ok(height) {
+        Ok(())
+    } else {
+        Err(RenderError::InvalidOption(format!(
+            "size {width} x {height}: width and height must be 120-8000 pixels"
+        )))
+    }
+}
+
+/// The point radius (pixels) that reads well for `n` points in a `plot` area: about a third
+/// of the side of the square each point would get, within 1.5-6 pixels.
+pub fn auto_radius(n: usize, plot: Rect) -> f64 {
+    let per_point = f64::from(plot.width()) * f64::from(plot.height()) / n.max(1) as f64;
+    (0.35 * per_point.sqrt()).clamp(1.5, 6.0)
+}
+
+/// The point opacity for `n` points: opaque-ish for a few, 0.5 for 10,000, 0.35 at least.
+pub fn auto_alpha(n: usize) -> f64 {
+    (1.1 - 0.15 * (n.max(1) as f64).log10()).clamp(0.35, 0.9)
+}
+
+/// Plots the first two columns of `points` (`N x D`, `D >= 2`), coloured by `labels` (0-9), to
+/// `path`: `.png` (raster) or `.svg` (vector; text as `<text>` in DejaVu Sans with fallbacks).
+/// The file is written atomically; on error nothing is written.
+pub fn plot(
+    points: ArrayView2<'_, f32>,
+    labels: &[u8],
+    style: &PlotStyle,
+    path: &Path,
+) -> Result<(), RenderError> {
+    validate(points, labels, (2, usize::MAX), "at least 2")?;
+    style.validate()?;
+    let (w, h) = (style.width, style.height);
+    match canvas::extension(path).as_str() {
+        "png" => {
+            let mut raster = Raster::new(w, h);
+            raster.draw(|area| draw(area, points, labels, style))?;
+            canvas::write_png(path, &raster)
+        }
+        "svg" => {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+                draw(&area, points, labels, style)?;
+                area.present().map_err(draw_err)?;
+            }
+            write_bytes_atomic(path, svg.as_bytes()).map_err(|source| RenderError::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+        ext => Err(RenderError::UnsupportedExtension {
+            path: path.to_path_buf(),
+            ext: ext.to_string(),
+            expected: ".png or .svg",
+        }),
+    }
+}
+
+fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    points: ArrayView2<'_, f32>,
+    labels: &[u8],
+    style: &PlotStyle,
+) -> Result<(), RenderError> {
+    let classes = present_classes(labels);
+    let names: Vec<String> = classes
+        .iter()
+        .map(|&c| class_name(&style.class_names, c))
+        .collect();
+    let layout = Layout::new(
+        (style.width, style.height),
+        &names,
+        !style.subtitle.is_empty(),
+        false,
+    );
+    let t = layout.theme;
+    area.fill(&rgb(palette::BACKGROUND)).map_err(draw_err)?;
+    layout.draw_frame_text(
+        area,
+        &style.title,
+        &style.subtitle,
+        &classes,
+        &style.class_names,
+    )?;
+
+    let p = layout.plot;
+    let has_x_name = !style.axis_names.0.is_empty();
+    let has_y_name = !style.axis_names.1.is_empty();
+    let x_lab = (t.small * if has_x_name { 3.2 } else { 1.9 }) as i32;
+    let y_lab = (t.small * if has_y_name { 5.0 } else { 3.6 }) as i32;
+    // The pixels the data occupy once plotters has taken the label areas.
+    let inner = Rect {
+        x0: p.x0 + y_lab,
+        y0: p.y0,
+        x1: p.x1,
+        y1: p.y1 - x_lab,
+    };
+    let view = View::fit(
+        column_range(points, 0),
+        column_range(points, 1),
+        inner,
+        0.03,
+    );
+    let ((x0, x1), (y0, y1)) = view.ranges();
+    let plot_area = area
+        .clone()
+        .shrink((p.x0, p.y0), (p.width() as u32, p.height() as u32));
+    let mut chart = ChartBuilder::on(&plot_area)
+        .x_label_area_size(x_lab)
+        .y_label_area_size(y_lab)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(draw_err)?;
+    let tick_font = (FONT, t.small).into_font().color(&rgb(palette::MUTED));
+    let name_font = (FONT, t.small * 1.1)
+        .into_font()
+        .color(&rgb(palette::MUTED));
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .axis_style(rgb(palette::RULE))
+        .x_labels(6)
+        .y_labels(6)
+        .x_label_formatter(&|v| tick_label(*v))
+        .y_label_formatter(&|v| tick_label(*v))
+        .label_style(tick_font)
+        .axis_desc_style(name_font)
+        .x_desc(style.axis_names.0.as_str())
+        .y_desc(style.axis_names.1.as_str())
+        .draw()
+        .map_err(draw_err)?;
+
+    let n = labels.len();
+    let radius = style.point_radius.unwrap_or_else(|| auto_radius(n, inner));
+    let alpha = style.alpha.unwrap_or_else(|| auto_alpha(n));
+    let (xs, ys) = (points.column(0), points.column(1));
+    chart
+        .draw_series(draw_order(n).into_iter().map(|i| {
+            let colour = rgb(palette::CLASS_COLOURS[usize::from(labels[i])]);
+            Circle::new(
+                (f64::from(xs[i]), f64::from(ys[i])),
+                radius,
+                colour.mix(alpha).filled(),
+            )
+        }))
+        .map_err(draw_err)?;
+    Ok(())
+}
+
+/// A tick value as people write it: no trailing zeros, a true minus sign ("−2.5", "50", "0").
+fn tick_label(v: f64) -> String {
+    let rounded = (v * 1e6).round() / 1e6;
+    if rounded == 0.0 {
+        "0".to_string()
+    } else if rounded < 0.0 {
+        format!("\u{2212}{}", -rounded)
+    } else {
+        rounded.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn ticks_read_naturally() {
+        assert_eq!(super::tick_label(50.0), "50");
+        assert_eq!(super::tick_label(-2.5), "\u{2212}2.5");
+        assert_eq!(super::tick_label(-1e-12), "0");
+        assert_eq!(super::tick_label(0.30000000000000004), "0.3");
+    }
+
+    use super::*;
+
+    #[test]
+    fn auto_sizes_follow_the_point_count() {
+        let plot = Rect {
+            x0: 0,
+            y0: 0,
+            x1: 600,
+            y1: 560,
+        };
+        let r10k = auto_radius(10_000, plot);
+        assert!((1.9..2.2).contains(&r10k), "{r10k}");
+        assert_eq!(auto_radius(10, plot), 6.0);
+        assert!((auto_alpha(10_000) - 0.5).abs() < 1e-12);
+        assert_eq!(auto_alpha(1), 0.9);
+    }
+
+    #[test]
+    fn bad_styles_name_the_setting() {
+        let s = PlotStyle {
+            width: 10,
+            ..PlotStyle::default()
+        };
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("size 10 x 680"));
+        let s = PlotStyle {
+            alpha: Some(0.0),
+            ..PlotStyle::default()
+        };
+        assert!(s.validate().unwrap_err().to_string().contains("alpha 0"));
+    }
+}

@@ -1,0 +1,78 @@
+//! Helpers shared by the render tests: a cheap deterministic layout of real MNIST digits and
+//! an independent look at the pictures (the `image` crate decodes them).
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use embedscope::data::Dataset;
+use embedscope::render::palette::{Rgb, CLASS_COLOURS};
+use image::AnimationDecoder;
+use ndarray::{Array1, Array2, Axis};
+
+/// The first `n` embedded MNIST digits placed in 3-D along class-mean contrasts
+/// (0 vs 1, 7 vs 3, 2 vs 6): cheap, deterministic and visibly clustered.
+pub fn mnist_layout(n: usize) -> (Array2<f32>, Vec<u8>, Dataset) {
+    let mut data = Dataset::embedded();
+    data.truncate(n);
+    let x = data.pixels_f32();
+    let mean_of = |c: u8| -> Array1<f32> {
+        let rows: Vec<usize> = (0..n).filter(|&i| data.labels[i] == c).collect();
+        x.select(Axis(0), &rows).mean_axis(Axis(0)).unwrap()
+    };
+    let dirs = [(0, 1), (7, 3), (2, 6)].map(|(a, b)| mean_of(a) - mean_of(b));
+    let mut out = Array2::zeros((n, 3));
+    for (j, d) in dirs.iter().enumerate() {
+        out.column_mut(j).assign(&x.dot(d));
+    }
+    (out, data.labels.clone(), data)
+}
+
+/// Decodes a PNG to RGB with `image`.
+pub fn decode_png(path: &std::path::Path) -> image::RgbImage {
+    image::open(path).expect("decodes").to_rgb8()
+}
+
+/// Decodes every frame of a GIF with `image` (composited, as a viewer shows them), with each
+/// frame's delay in milliseconds.
+pub fn decode_gif(path: &std::path::Path) -> Vec<(image::RgbaImage, u32)> {
+    let file = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let decoder = image::codecs::gif::GifDecoder::new(file).expect("a GIF");
+    decoder
+        .into_frames()
+        .collect_frames()
+        .expect("frames decode")
+        .into_iter()
+        .map(|f| {
+            let (num, den) = f.delay().numer_denom_ms();
+            (f.into_buffer(), num / den)
+        })
+        .collect()
+}
+
+/// True when the GIF carries the NETSCAPE2.0 loop extension with a count of 0 (forever),
+/// read from the raw bytes.
+pub fn loops_forever(bytes: &[u8]) -> bool {
+    let tag = b"NETSCAPE2.0\x03\x01\x00\x00";
+    bytes.windows(tag.len()).any(|w| w == tag)
+}
+
+/// The classes whose colour, at one of `strengths` (1 = the class colour itself, less is
+/// mixed towards white), appears exactly among `pixels` within the box `x0..x1, y0..y1`.
+pub fn classes_present(
+    pixels: impl Fn(u32, u32) -> Rgb,
+    (x0, x1, y0, y1): (u32, u32, u32, u32),
+    strengths: &[f32],
+) -> Vec<usize> {
+    let mix = |c: Rgb, s: f32| -> Rgb {
+        std::array::from_fn(|k| (255.0 + (f32::from(c[k]) - 255.0) * s).round() as u8)
+    };
+    let mut seen = [false; 10];
+    for y in y0..y1 {
+        for x in x0..x1 {
+            let p = pixels(x, y);
+            for (c, &colour) in CLASS_COLOURS.iter().enumerate() {
+                seen[c] |= strengths.iter().any(|&s| mix(colour, s) == p);
+            }
+        }
+    }
+    (0..10).filter(|&c| seen[c]).collect()
+}

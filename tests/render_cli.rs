@@ -1,0 +1,200 @@
+//! `embedscope render` end to end: pictures that decode, and bad input that fails with a clear
+//! message, a non-zero exit and no output file.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{decode_gif, decode_png, loops_forever, mnist_layout};
+use embedscope::data::matrix::{write_labels_npy, write_npy};
+
+/// Writes 300 MNIST points (3 columns) and their labels into `dir`.
+fn inputs(dir: &Path) -> (PathBuf, PathBuf) {
+    let (xyz, labels, _) = mnist_layout(300);
+    let (p, l) = (dir.join("points.npy"), dir.join("labels.npy"));
+    write_npy(&p, &xyz).unwrap();
+    write_labels_npy(&l, &labels).unwrap();
+    (p, l)
+}
+
+fn render(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_embedscope"))
+        .arg("render")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn png_svg_digit_map_and_rotating_gif() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, l) = inputs(dir.path());
+    let png = dir.path().join("a.png");
+    let o = render(&[
+        s(&p),
+        "--labels",
+        s(&l),
+        "--out",
+        s(&png),
+        "--subtitle",
+        "PCA",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(decode_png(&png).dimensions(), (800, 680));
+
+    let svg = dir.path().join("a.svg");
+    let o = render(&[
+        s(&p),
+        "--labels",
+        s(&l),
+        "--out",
+        s(&svg),
+        "--title",
+        "T",
+        "--width",
+        "500",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&svg)
+        .unwrap()
+        .starts_with("<svg width=\"500\" height=\"425\""));
+
+    let digits = dir.path().join("d.png");
+    let o = render(&[
+        s(&p),
+        "--images",
+        "embedded",
+        "--out",
+        s(&digits),
+        "--width",
+        "600",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(decode_png(&digits).dimensions(), (600, 548));
+
+    let gif = dir.path().join("r.gif");
+    let o = render(&[
+        s(&p),
+        "--labels",
+        s(&l),
+        "--out",
+        s(&gif),
+        "--rotate",
+        "--frames",
+        "6",
+        "--delay-ms",
+        "80",
+        "--width",
+        "300",
+        "--axis-names",
+        "PC1,PC2,PC3",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(loops_forever(&std::fs::read(&gif).unwrap()));
+    let frames = decode_gif(&gif);
+    assert_eq!(frames.len(), 6);
+    assert!(frames
+        .iter()
+        .all(|(f, d)| f.dimensions() == (300, 250) && *d == 80));
+}
+
+/// Runs `render` with `args`, expecting failure with every one of `words` in stderr and no
+/// file left in `dir` besides the inputs.
+fn fails(dir: &Path, args: &[&str], words: &[&str]) {
+    let o = render(args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(words.iter().all(|w| err.contains(w)), "{args:?}: {err}");
+    let mut left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert!(
+        left.iter().all(|n| n.ends_with(".npy") || n == "file"),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn bad_inputs_name_the_problem_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, l) = inputs(d);
+    let out = d.join("o.png");
+    let short = d.join("short.npy");
+    write_labels_npy(&short, &[1, 2, 3]).unwrap();
+    fails(
+        d,
+        &[s(&p), "--labels", s(&short), "--out", s(&out)],
+        &["points.npy", "short.npy", "300 points but 3 labels"],
+    );
+    let nan = d.join("nan.npy");
+    let mut xyz = embedscope::data::matrix::read_matrix(&p).unwrap();
+    xyz[[42, 0]] = f32::NAN;
+    write_npy(&nan, &xyz).unwrap();
+    fails(
+        d,
+        &[s(&nan), "--labels", s(&l), "--out", s(&out)],
+        &["nan.npy", "point 42", "NaN"],
+    );
+    fails(
+        d,
+        &[s(&p), "--labels", s(&l), "--out", s(&d.join("o.jpg"))],
+        &["--out", "'jpg'"],
+    );
+    fails(
+        d,
+        &[s(&p), "--labels", s(&l), "--out", s(&d.join("o.gif"))],
+        &["--rotate"],
+    );
+    fails(
+        d,
+        &[
+            s(&p),
+            "--labels",
+            s(&l),
+            "--out",
+            s(&d.join("o.gif")),
+            "--rotate",
+            "--frames",
+            "1",
+        ],
+        &["--frames 1"],
+    );
+    fails(
+        d,
+        &[s(&p), "--labels", s(&l), "--out", s(&out), "--width", "50"],
+        &["--width 50"],
+    );
+    fails(
+        d,
+        &[s(&p), "--images", "embedded", "--out", s(&d.join("o.svg"))],
+        &["--images", ".png"],
+    );
+    fails(d, &[s(&p), "--out", s(&out)], &["--labels"]);
+    let file = d.join("file");
+    std::fs::write(&file, b"not a directory").unwrap();
+    fails(
+        d,
+        &[s(&p), "--labels", s(&l), "--out", s(&file.join("o.png"))],
+        &["file/o.png"],
+    );
+    fails(
+        d,
+        &[
+            s(&d.join("missing.npy")),
+            "--labels",
+            s(&l),
+            "--out",
+            s(&out),
+        ],
+        &["missing.npy"],
+    );
+}
