@@ -12,9 +12,11 @@ use crate::cli::progress::bar_style;
 use crate::data::matrix::{read_labels, read_matrix};
 use crate::data::Dataset;
 use crate::export::tensorboard::{
-    ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries, SpriteImages,
+    kl_scalars, training_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries,
+    SpriteImages,
 };
 use crate::export::Exporter;
+use crate::model::train::TrainHistory;
 
 /// The projector's name for the `--codes` embedding.
 pub const CODES_NAME: &str = "autoencoder/code";
@@ -59,35 +61,16 @@ struct ExportConfig {
     scalars: Vec<ScalarSeries>,
 }
 
-/// The part of `train.json` the export reads.
-#[derive(Debug, Deserialize)]
-struct TrainJson {
-    epochs: Vec<EpochRow>,
-    steps: Vec<StepRow>,
-}
-
-#[derive(Debug, Deserialize)]
-struct EpochRow {
-    epoch: i64,
-    test_loss: f32,
-}
-
-#[derive(Debug, Deserialize)]
-struct StepRow {
-    step: i64,
-    loss: f32,
-}
-
 /// The part of a t-SNE report the export reads.
 #[derive(Debug, Deserialize)]
-struct TsneReport {
+struct KlHistory {
     kl_history: Vec<KlRow>,
 }
 
 #[derive(Debug, Deserialize)]
 struct KlRow {
-    iteration: i64,
-    kl: f32,
+    iteration: usize,
+    kl: f64,
 }
 
 impl ExportArgs {
@@ -201,25 +184,16 @@ impl ExportArgs {
         };
         if let Some(path) = &self.train_json {
             let source = format!("--train-json {}", path.display());
-            let train: TrainJson = read_json(path, &source)?;
-            let steps = train.steps.iter().map(|s| (s.step, s.loss)).collect();
-            add(&source, ScalarSeries::new("train/loss", steps))?;
-            let epochs = train
-                .epochs
-                .iter()
-                .map(|e| (e.epoch, e.test_loss))
-                .collect();
-            add(&source, ScalarSeries::new("test/loss", epochs))?;
+            let train: TrainHistory = read_json(path, &source)?;
+            for series in training_scalars(&train) {
+                add(&source, series)?;
+            }
         }
         if let Some(path) = &self.tsne_report {
             let source = format!("--tsne-report {}", path.display());
-            let report: TsneReport = read_json(path, &source)?;
-            let kl = report
-                .kl_history
-                .iter()
-                .map(|r| (r.iteration, r.kl))
-                .collect();
-            add(&source, ScalarSeries::new("tsne/kl_divergence", kl))?;
+            let report: KlHistory = read_json(path, &source)?;
+            let kl = report.kl_history.iter().map(|r| (r.iteration, r.kl));
+            add(&source, kl_scalars(kl))?;
         }
 
         Ok(ExportConfig {

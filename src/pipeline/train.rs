@@ -12,7 +12,7 @@ use crate::data::Dataset;
 use crate::fsutil::{ensure_dir, write_atomic};
 use crate::model::autoencoder::{self, ModelSpec};
 use crate::model::device::device_name;
-use crate::model::train::{encode, train, EpochStats, StepLoss, TrainConfig, TrainObserver};
+use crate::model::train::{encode, train, TrainConfig, TrainHistory, TrainObserver};
 
 /// File names inside a train output directory.
 pub const MODEL_FILE: &str = "model.safetensors";
@@ -40,10 +40,9 @@ pub struct TrainReport {
     pub params: serde_json::Value,
     /// The network.
     pub model: serde_json::Value,
-    /// Per-epoch losses and seconds.
-    pub epochs: Vec<EpochStats>,
-    /// Per-step training loss.
-    pub steps: Vec<StepLoss>,
+    /// Per-epoch losses and seconds, and per-step training loss.
+    #[serde(flatten)]
+    pub history: TrainHistory,
     /// Held-out reconstruction loss (per-pixel BCE) after the last epoch.
     pub test_loss: f64,
     /// Mean seconds per epoch.
@@ -83,7 +82,7 @@ pub fn train_to_dir(
     let encode_secs = t.elapsed().as_secs_f64();
     write_npy(&out.join(CODES_FILE), &codes)?;
     write_labels_npy(&out.join(LABELS_FILE), &data.labels)?;
-    let epochs = trained.history.epochs;
+    let epochs = &trained.history.epochs;
     let report = TrainReport {
         data: data.source.clone(),
         n_images: data.len(),
@@ -94,8 +93,7 @@ pub fn train_to_dir(
         model: serde_json::to_value(&trained.model.spec)?,
         test_loss: epochs.last().map_or(f64::NAN, |e| e.test_loss),
         seconds_per_epoch: epochs.iter().map(|e| e.seconds).sum::<f64>() / epochs.len() as f64,
-        epochs,
-        steps: trained.history.steps,
+        history: trained.history,
         seconds: StageSeconds {
             train: train_secs,
             encode: encode_secs,

@@ -18,7 +18,7 @@
 //! leaves no half-written log directory.
 //!
 //! - `record`: TFRecord framing and CRC-32C; `event`: the protobuf encoding;
-//! - [`scalars`]: the [`EventWriter`], usable on its own, and the t-SNE [`KlRecorder`];
+//! - [`scalars`]: the [`EventWriter`], usable on its own, and the series of the training and t-SNE histories;
 //! - [`projector`]: tensors, metadata and the config text; [`sprite`]: the thumbnail grid.
 
 pub mod event;
@@ -38,7 +38,7 @@ use crate::fsutil::{write_bytes_atomic, AtomicDir};
 use crate::interrupt;
 
 pub use projector::{EmbeddingEntry, MetadataColumn, NamedEmbedding};
-pub use scalars::{EventWriter, KlRecorder, ScalarSeries};
+pub use scalars::{kl_scalars, training_scalars, EventWriter, ScalarSeries};
 pub use sprite::{SpriteImages, SpriteLayout};
 
 /// The config file name the projector looks for in each run directory.

@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::event::{Event, Payload, FILE_VERSION};
 use super::record::write_record;
 use crate::error::ExportError;
-use crate::reduce::tsne::observer::{IterationInfo, Observer};
+use crate::model::train::TrainHistory;
 
 /// A named series of `(step, value)` points, e.g. `train/loss` per step.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,40 +48,31 @@ impl ScalarSeries {
     }
 }
 
-/// A t-SNE [`Observer`] that records KL(P||Q) each time the optimiser evaluates it (every 50
-/// iterations and the last) as a scalar series, by default `tsne/kl_divergence`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct KlRecorder {
-    series: ScalarSeries,
+/// `train/loss` per optimisation step and `test/loss` (held-out reconstruction loss) per epoch.
+pub fn training_scalars(history: &TrainHistory) -> Vec<ScalarSeries> {
+    let steps = history
+        .steps
+        .iter()
+        .map(|s| (s.step as i64, s.loss))
+        .collect();
+    let epochs = history
+        .epochs
+        .iter()
+        .map(|e| (e.epoch as i64, e.test_loss as f32))
+        .collect();
+    vec![
+        ScalarSeries::new("train/loss", steps),
+        ScalarSeries::new("test/loss", epochs),
+    ]
 }
 
-impl Default for KlRecorder {
-    fn default() -> Self {
-        Self::new("tsne/kl_divergence")
-    }
-}
-
-impl KlRecorder {
-    /// A recorder writing under `tag`.
-    pub fn new(tag: impl Into<String>) -> Self {
-        Self {
-            series: ScalarSeries::new(tag, Vec::new()),
-        }
-    }
-
-    /// The recorded series: step = iteration (1-based), value = KL.
-    pub fn into_series(self) -> ScalarSeries {
-        self.series
-    }
-}
-
-impl Observer for KlRecorder {
-    fn on_iteration(&mut self, info: &IterationInfo<'_>) {
-        if let Some(kl) = info.kl {
-            let step = i64::try_from(info.iteration).unwrap_or(i64::MAX);
-            self.series.points.push((step, kl as f32));
-        }
-    }
+/// `tsne/kl_divergence` from `(iteration, KL)` pairs (every 50 iterations and the last).
+pub fn kl_scalars(history: impl IntoIterator<Item = (usize, f64)>) -> ScalarSeries {
+    let points = history
+        .into_iter()
+        .map(|(it, kl)| (it as i64, kl as f32))
+        .collect();
+    ScalarSeries::new("tsne/kl_divergence", points)
 }
 
 /// Refuses an empty tag, a non-finite value, or a step not above the tag's `previous` one.
@@ -300,24 +291,31 @@ mod tests {
     }
 
     #[test]
-    fn kl_recorder_keeps_evaluated_iterations() {
-        let mut recorder = KlRecorder::default();
-        for iteration in 1..=120 {
-            recorder.on_iteration(&IterationInfo {
-                iteration,
-                total: 120,
-                exaggeration: 1.0,
-                coords: None,
-                kl: (iteration % 50 == 0 || iteration == 120).then(|| 10.0 / iteration as f64),
-            });
-        }
-        let series = recorder.into_series();
-        assert_eq!(series.tag, "tsne/kl_divergence");
-        assert_eq!(
-            series.points,
-            vec![(50, 0.2), (100, 0.1), (120, 10.0 / 120.0)]
-        );
-        series.check().unwrap();
+    fn histories_become_tagged_series() {
+        use crate::model::train::{EpochStats, StepLoss};
+        let history = TrainHistory {
+            epochs: vec![EpochStats {
+                epoch: 1,
+                train_loss: 0.3,
+                test_loss: 0.25,
+                seconds: 1.0,
+            }],
+            steps: (1..=3)
+                .map(|step| StepLoss {
+                    step,
+                    loss: 1.0 / step as f32,
+                })
+                .collect(),
+        };
+        let series = training_scalars(&history);
+        assert_eq!(series[0].tag, "train/loss");
+        assert_eq!(series[0].points, vec![(1, 1.0), (2, 0.5), (3, 1.0 / 3.0)]);
+        assert_eq!(series[1].tag, "test/loss");
+        assert_eq!(series[1].points, vec![(1, 0.25)]);
+        let kl = kl_scalars([(50, 2.0), (100, 1.5)]);
+        assert_eq!(kl.tag, "tsne/kl_divergence");
+        assert_eq!(kl.points, vec![(50, 2.0), (100, 1.5)]);
+        kl.check().unwrap();
     }
 
     #[test]
