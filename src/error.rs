@@ -250,3 +250,45 @@ pub enum RenderError {
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
 }
+
+/// Errors of the dimensionality reductions (t-SNE, PCA) and their quality measures.
+#[derive(Debug, thiserror::Error)]
+pub enum ReduceError {
+    /// A parameter is out of range; `flag` is the command-line flag that sets it.
+    #[error("{flag} {value}: {problem}")]
+    InvalidParam {
+        /// The flag, e.g. `--perplexity`.
+        flag: &'static str,
+        /// The offending value, as the user would write it.
+        value: String,
+        /// What is wrong with it, in words.
+        problem: String,
+    },
+    /// The input has too few rows for the method.
+    #[error("the input has {n} point(s); at least {min} are needed")]
+    TooFewPoints {
+        /// Rows in the input.
+        n: usize,
+        /// The minimum the method needs.
+        min: usize,
+    },
+    /// The input holds NaN or an infinity.
+    #[error("row {row} (0-based), column {col}: non-finite value {value}; the input must hold finite numbers only")]
+    NonFinite {
+        /// The row holding the value (0-based).
+        row: usize,
+        /// Its column (0-based).
+        col: usize,
+        /// The value itself.
+        value: f32,
+    },
+    /// Two inputs that must agree in shape do not.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// A linear-algebra routine (LAPACK) failed.
+    #[error("linear algebra failed: {0}")]
+    Linalg(String),
+    /// The user interrupted the computation (Ctrl-C).
+    #[error(transparent)]
+    Interrupted(#[from] crate::interrupt::Interrupted),
+}

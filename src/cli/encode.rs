@@ -23,6 +23,9 @@ pub struct EncodeArgs {
     /// Where to run: CUDA when available (auto), or force cpu / cuda.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
+    /// libtorch CPU threads for the network (1 is fastest for this small model on shared cores).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
     /// Use only the first N images.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -36,6 +39,7 @@ impl EncodeArgs {
             data.truncate(n);
         }
         let device = self.device.resolve()?;
+        crate::model::device::set_cpu_threads(self.threads)?;
         let (spec, [codes, labels]) = encode_to_dir(&self.model, &data, device, &self.out)?;
         println!(
             "wrote {} ({} x {}) and {}",

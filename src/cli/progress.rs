@@ -3,6 +3,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::model::train::{EpochStats, TrainObserver};
+use crate::reduce::tsne::observer::{IterationInfo, Observer};
 
 /// A bar per epoch showing the running loss, and a line per finished epoch.
 #[derive(Debug)]
@@ -59,5 +60,40 @@ impl TrainObserver for TrainProgress {
             "epoch {:>3}/{}: train loss {:.5}, held-out loss {:.5} ({:.1} s)",
             s.epoch, self.epochs, s.train_loss, s.test_loss, s.seconds
         );
+    }
+}
+
+/// A t-SNE progress bar whose message shows the latest KL.
+#[derive(Debug)]
+pub struct TsneProgress {
+    bar: ProgressBar,
+}
+
+impl TsneProgress {
+    /// A bar for `total` iterations.
+    pub fn new(total: usize) -> Self {
+        let bar = ProgressBar::new(total as u64)
+            .with_style(bar_style())
+            .with_prefix("t-SNE");
+        Self { bar }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for TsneProgress {
+    fn on_iteration(&mut self, info: &IterationInfo<'_>) {
+        self.bar.set_position(info.iteration as u64);
+        if let Some(kl) = info.kl {
+            let phase = if info.exaggeration > 1.0 {
+                " (early exaggeration)"
+            } else {
+                ""
+            };
+            self.bar.set_message(format!("KL {kl:.4}{phase}"));
+        }
     }
 }

@@ -41,6 +41,9 @@ pub struct TrainArgs {
     /// Where to train: CUDA when available (auto), or force cpu / cuda.
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
+    /// libtorch CPU threads for the network (1 is fastest for this small model on shared cores).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
     /// Use only the first N images.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -65,6 +68,7 @@ impl TrainArgs {
         }
         cfg.split(data.len())?;
         let device = self.device.resolve()?;
+        crate::model::device::set_cpu_threads(self.threads)?;
         eprintln!(
             "training on {} images of {} ({}x{}), device {}",
             data.len(),

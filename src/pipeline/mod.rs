@@ -2,4 +2,6 @@
 //! single-stage commands (`train`, `encode`, ...) and the `demo` that runs them all.
 
 pub mod cache;
+pub mod demo;
+pub mod reports;
 pub mod train;

@@ -1,2 +1,630 @@
-//! t-SNE (provisional).
+//! Barnes-Hut t-SNE: parameters, validation and [`fit`].
+//!
+//! The pipeline, one module per concern:
+//! 1. [`neighbors`]: exact `k = 3 · perplexity` nearest neighbours (blocked brute force);
+//! 2. [`affinities`]: per-point binary search for the Gaussian precision, symmetric sparse P;
+//! 3. initialisation: PCA scaled to standard deviation 1e-4 (default) or seeded Gaussian noise;
+//! 4. [`optimizer`]: gradient descent with early exaggeration, momentum and gains, the gradient
+//!    from [`gradient`] (exact, or Barnes-Hut over the [`tree`]).
+//!
+//! Learning-rate convention: the gradient carries the factor 4, as in scikit-learn and the
+//! TensorBoard projector, so a rate here equals the projector's; openTSNE and FIt-SNE omit the
+//! factor, so their rates are 4x ours for the same steps. [`LearningRate::Auto`] follows
+//! openTSNE's schedule in this convention: `max(N / (4 · exaggeration), 50)`, i.e.
+//! `max(N / 48, 50)` during early exaggeration (12) and `max(N / 4, 50)` after it.
+//!
+//! Internally the points are renumbered once, in the Morton (Z-order) order of the starting
+//! embedding, so that each point's P-neighbours sit at nearby indices (the attractive term then
+//! reads the embedding with locality); results and observers see the input's order.
+//!
+//! A perplexity above `(N - 1) / 3` is refused with an error (not clamped).
+//!
+//! The result is deterministic for a given seed, whatever the number of rayon threads.
+
+pub mod affinities;
+pub mod gradient;
+pub mod neighbors;
 pub mod observer;
+pub mod optimizer;
+pub mod tree;
+
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayView2};
+use rand::{Rng, SeedableRng};
+
+use self::gradient::Method;
+use self::observer::{IterationInfo, Observer};
+use self::optimizer::Schedule;
+use super::{check_finite, pca, ReduceError};
+
+/// Early-exaggeration factor.
+pub const EARLY_EXAGGERATION: f64 = 12.0;
+/// Iterations run with early exaggeration (fewer when the run is shorter).
+pub const EXAGGERATION_ITERATIONS: usize = 250;
+/// Momentum during, then after, early exaggeration.
+pub const MOMENTUM: (f64, f64) = (0.5, 0.8);
+/// Standard deviation of the initial embedding (first coordinate, for PCA).
+pub const INIT_STD: f64 = 1e-4;
+/// Floor of the automatic learning rate.
+const AUTO_RATE_FLOOR: f64 = 50.0;
+
+/// The learning rate (scikit-learn / TensorBoard-projector convention, gradient with factor 4).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LearningRate {
+    /// The same rate throughout.
+    Fixed(f64),
+    /// openTSNE's schedule in our convention: `max(N / (4 · exaggeration), 50)`, i.e.
+    /// `max(N/48, 50)` during early exaggeration, `max(N/4, 50)` after.
+    Auto,
+}
+
+/// How the embedding starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    /// The first principal components, scaled so the first has standard deviation 1e-4.
+    Pca,
+    /// Gaussian noise of standard deviation 1e-4 from the seed (ChaCha8).
+    Random,
+}
+
+/// t-SNE parameters as the user gives them; [`TsneParams::check`] validates them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TsneParams {
+    /// Output dimensions: 2 or 3 (1 too with the exact gradient).
+    pub dims: usize,
+    /// Perplexity of the input affinities, `1 <= perplexity <= (N - 1) / 3`.
+    pub perplexity: f64,
+    /// The learning rate.
+    pub learning_rate: LearningRate,
+    /// Total gradient-descent iterations, early exaggeration included.
+    pub iterations: usize,
+    /// Barnes-Hut opening angle θ (cell side / distance).
+    pub theta: f64,
+    /// Use the exact O(N²) gradient instead of Barnes-Hut.
+    pub exact: bool,
+    /// Seed of the random initialisation.
+    pub seed: u64,
+    /// The initialisation.
+    pub init: Init,
+}
+
+impl Default for TsneParams {
+    /// The user-facing defaults: 2-D, perplexity 25, learning rate 10, 1000 iterations, θ 0.5,
+    /// Barnes-Hut, seed 0, PCA initialisation.
+    fn default() -> Self {
+        Self {
+            dims: 2,
+            perplexity: 25.0,
+            learning_rate: LearningRate::Fixed(10.0),
+            iterations: 1000,
+            theta: 0.5,
+            exact: false,
+            seed: 0,
+            init: Init::Pca,
+        }
+    }
+}
+
+/// Parameters checked against a number of points (see [`TsneParams::check`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValidTsneParams {
+    params: TsneParams,
+    n_points: usize,
+}
+
+/// The smallest input t-SNE accepts: perplexity 1 needs 3 neighbours per point.
+pub const MIN_POINTS: usize = 4;
+
+impl TsneParams {
+    /// Validates the parameters for `n_points` points. Errors name the command-line flag.
+    ///
+    /// A perplexity above `(N - 1) / 3` is refused (not clamped): it would need more
+    /// neighbours than there are other points.
+    pub fn check(&self, n_points: usize) -> Result<ValidTsneParams, ReduceError> {
+        let bad = |flag: &'static str, value: String, problem: String| {
+            Err(ReduceError::InvalidParam {
+                flag,
+                value,
+                problem,
+            })
+        };
+        if n_points < MIN_POINTS {
+            return Err(ReduceError::TooFewPoints {
+                n: n_points,
+                min: MIN_POINTS,
+            });
+        }
+        let p = self.perplexity;
+        let max_p = (n_points - 1) as f64 / 3.0;
+        if !p.is_finite() || p < 1.0 {
+            return bad(
+                "--perplexity",
+                p.to_string(),
+                "must be a number >= 1".into(),
+            );
+        }
+        if p > max_p {
+            return bad(
+                "--perplexity",
+                p.to_string(),
+                format!("too large for {n_points} points: at most (N - 1) / 3 = {max_p:.2}"),
+            );
+        }
+        if let LearningRate::Fixed(r) = self.learning_rate {
+            if !(r.is_finite() && r > 0.0) {
+                return bad(
+                    "--learning-rate",
+                    r.to_string(),
+                    "must be > 0 or 'auto'".into(),
+                );
+            }
+        }
+        if self.iterations == 0 {
+            return bad("--iterations", "0".into(), "must be at least 1".into());
+        }
+        if self.exact && !(1..=3).contains(&self.dims) {
+            return bad("--dims", self.dims.to_string(), "must be 1, 2 or 3".into());
+        }
+        if !self.exact {
+            if self.dims != 2 && self.dims != 3 {
+                return bad(
+                    "--dims",
+                    self.dims.to_string(),
+                    "Barnes-Hut supports 2 or 3 dimensions; --exact also supports 1".into(),
+                );
+            }
+            if !(self.theta.is_finite() && self.theta >= 0.0) {
+                return bad(
+                    "--theta",
+                    self.theta.to_string(),
+                    "must be a number >= 0".into(),
+                );
+            }
+        }
+        Ok(ValidTsneParams {
+            params: *self,
+            n_points,
+        })
+    }
+}
+
+impl ValidTsneParams {
+    /// The validated parameters.
+    pub fn params(&self) -> &TsneParams {
+        &self.params
+    }
+
+    /// The number of points they were validated for.
+    pub fn n_points(&self) -> usize {
+        self.n_points
+    }
+
+    /// Nearest neighbours per point used for P: `floor(3 · perplexity)`.
+    pub fn neighbors(&self) -> usize {
+        ((3.0 * self.params.perplexity) as usize).min(self.n_points - 1)
+    }
+
+    /// The learning rate during, then after, early exaggeration.
+    pub fn learning_rates(&self) -> (f64, f64) {
+        match self.params.learning_rate {
+            LearningRate::Fixed(r) => (r, r),
+            LearningRate::Auto => {
+                let auto = |exaggeration: f64| {
+                    (self.n_points as f64 / (4.0 * exaggeration)).max(AUTO_RATE_FLOOR)
+                };
+                (auto(EARLY_EXAGGERATION), auto(1.0))
+            }
+        }
+    }
+
+    fn method(&self) -> Method {
+        if self.params.exact {
+            Method::Exact
+        } else {
+            Method::BarnesHut {
+                theta: self.params.theta,
+            }
+        }
+    }
+}
+
+/// Seconds spent in each phase of [`fit`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PhaseTimings {
+    /// The k-nearest-neighbour search.
+    pub neighbors: f64,
+    /// The binary searches and symmetrisation of P.
+    pub affinities: f64,
+    /// Initialisation and gradient descent.
+    pub optimization: f64,
+}
+
+/// The outcome of [`fit`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TsneResult {
+    /// The embedding, `N x dims`.
+    pub embedding: Array2<f32>,
+    /// KL(P‖Q) of the final embedding (sparse P, Barnes-Hut estimate of Z, as openTSNE reports).
+    pub kl_divergence: f64,
+    /// `(iteration, KL)` every 50 iterations and after the last.
+    pub kl_history: Vec<(usize, f64)>,
+    /// Seconds per phase.
+    pub timings: PhaseTimings,
+    /// The learning rate used during, then after, early exaggeration.
+    pub learning_rate: (f64, f64),
+    /// The perplexity used.
+    pub perplexity: f64,
+    /// Nearest neighbours per point used for P.
+    pub neighbors: usize,
+}
+
+/// Embeds `data` (`N x D`, the `N` the parameters were checked for) with t-SNE, calling
+/// `observer` after every iteration.
+pub fn fit(
+    data: ArrayView2<f32>,
+    params: &ValidTsneParams,
+    observer: &mut dyn Observer,
+) -> Result<TsneResult, ReduceError> {
+    let (n, d) = data.dim();
+    if n != params.n_points {
+        return Err(ReduceError::Shape(format!(
+            "parameters were checked for {} points, the data has {n}",
+            params.n_points
+        )));
+    }
+    check_finite(data)?;
+    let p = params.params;
+
+    let t = Instant::now();
+    let k = params.neighbors();
+    let knn = neighbors::knn(data, k);
+    let t_neighbors = t.elapsed().as_secs_f64();
+    crate::interrupt::check()?;
+
+    let t = Instant::now();
+    let affinity = affinities::joint_probabilities(&knn, p.perplexity);
+    drop(knn);
+    let t_affinities = t.elapsed().as_secs_f64();
+    crate::interrupt::check()?;
+
+    let t = Instant::now();
+    let y0 = initial_embedding(data, &p, d)?;
+    // Renumber the points in the Morton order of the starting embedding: P's neighbours then
+    // sit at nearby indices, so the attractive term reads the embedding with locality.
+    let order = morton_order(&y0, p.dims);
+    let affinity = affinity.permuted(&order);
+    let mut y: Vec<f64> = order
+        .iter()
+        .flat_map(|&i| &y0[i as usize * p.dims..(i as usize + 1) * p.dims])
+        .copied()
+        .collect();
+    let mut observer = InOrder {
+        inner: observer,
+        order: &order,
+    };
+    let learning_rate = params.learning_rates();
+    let schedule = Schedule {
+        iterations: p.iterations,
+        exaggeration: EARLY_EXAGGERATION,
+        exaggeration_iterations: EXAGGERATION_ITERATIONS.min(p.iterations),
+        momentum: MOMENTUM,
+        learning_rate,
+    };
+    let method = params.method();
+    let trace = optimizer::optimize(&mut y, p.dims, &affinity, method, &schedule, &mut observer)?;
+    let t_optimization = t.elapsed().as_secs_f64();
+
+    let embedding = observer.original_order(&y);
+    Ok(TsneResult {
+        embedding,
+        kl_divergence: trace.final_kl,
+        kl_history: trace.kl_history,
+        timings: PhaseTimings {
+            neighbors: t_neighbors,
+            affinities: t_affinities,
+            optimization: t_optimization,
+        },
+        learning_rate,
+        perplexity: p.perplexity,
+        neighbors: k,
+    })
+}
+
+/// The Morton (Z-order) ranking of the points of `y` (`N x dims`): a locality-preserving
+/// numbering. The identity for 1-D embeddings.
+fn morton_order(y: &[f64], dims: usize) -> Vec<u32> {
+    fn of<const D: usize>(y: &[f64]) -> Vec<u32> {
+        let mut t = tree::Tree::<D>::new();
+        t.build(y);
+        t.order().to_vec()
+    }
+    match dims {
+        2 => of::<2>(y),
+        3 => of::<3>(y),
+        _ => (0..(y.len() / dims) as u32).collect(),
+    }
+}
+
+/// Forwards to the caller's observer, with coordinates put back in the input's order.
+struct InOrder<'a> {
+    inner: &'a mut dyn Observer,
+    /// Internal point `r` is input point `order[r]`.
+    order: &'a [u32],
+}
+
+impl InOrder<'_> {
+    /// `y` (internal order, `N x dims` row-major) as an `N x dims` float32 matrix in input order.
+    fn original_order<T: Copy + Into<f64>>(&self, y: &[T]) -> Array2<f32> {
+        let n = self.order.len();
+        let dims = y.len() / n;
+        let mut out = Array2::<f32>::zeros((n, dims));
+        for (r, &i) in self.order.iter().enumerate() {
+            for k in 0..dims {
+                out[[i as usize, k]] = y[r * dims + k].into() as f32;
+            }
+        }
+        out
+    }
+}
+
+impl Observer for InOrder<'_> {
+    fn wants_coords(&self, iteration: usize) -> bool {
+        self.inner.wants_coords(iteration)
+    }
+
+    fn on_iteration(&mut self, info: &IterationInfo<'_>) {
+        let coords = info.coords.as_ref().map(|c| {
+            let c = c.as_standard_layout();
+            self.original_order(c.as_slice().expect("standard layout"))
+        });
+        self.inner.on_iteration(&IterationInfo {
+            coords: coords.as_ref().map(|c| c.view()),
+            ..info.clone()
+        });
+    }
+}
+
+/// The starting embedding, `N x dims` row-major.
+fn initial_embedding(
+    data: ArrayView2<f32>,
+    p: &TsneParams,
+    d: usize,
+) -> Result<Vec<f64>, ReduceError> {
+    let n = data.nrows();
+    match p.init {
+        Init::Pca => {
+            if d < p.dims {
+                return Err(ReduceError::InvalidParam {
+                    flag: "--init",
+                    value: "pca".into(),
+                    problem: format!(
+                        "needs at least {} input columns, the input has {d}; use --init random",
+                        p.dims
+                    ),
+                });
+            }
+            let proj = pca::fit(data, p.dims)?.projected.mapv(f64::from);
+            let col = proj.column(0);
+            let mean = col.sum() / n as f64;
+            let std = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
+            let scale = if std > 0.0 { INIT_STD / std } else { 0.0 };
+            Ok(proj.iter().map(|v| v * scale).collect())
+        }
+        Init::Random => {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(p.seed);
+            Ok((0..n * p.dims)
+                .map(|_| INIT_STD * standard_normal(&mut rng))
+                .collect())
+        }
+    }
+}
+
+/// A standard normal draw (Box-Muller).
+fn standard_normal(rng: &mut impl Rng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>(); // in (0, 1]
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::observer::NoObserver;
+    use super::*;
+    use crate::reduce::quality::knn_accuracy;
+
+    /// Three well-separated Gaussian blobs in 10-D.
+    fn blobs(n: usize, seed: u64) -> (Array2<f32>, Vec<u8>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let labels: Vec<u8> = (0..n).map(|i| (i % 3) as u8).collect();
+        let x = Array2::from_shape_fn((n, 10), |(i, k)| {
+            let centre = if k == labels[i] as usize { 10.0 } else { 0.0 };
+            centre + standard_normal(&mut rng) as f32
+        });
+        (x, labels)
+    }
+
+    #[test]
+    fn exact_tsne_separates_tiny_blobs_and_lowers_kl() {
+        let (x, labels) = blobs(60, 1);
+        let params = TsneParams {
+            perplexity: 5.0,
+            exact: true,
+            learning_rate: LearningRate::Auto,
+            iterations: 400,
+            ..TsneParams::default()
+        }
+        .check(60)
+        .unwrap();
+        let r = fit(x.view(), &params, &mut NoObserver).unwrap();
+        assert_eq!(r.embedding.dim(), (60, 2));
+        assert!(r.embedding.iter().all(|v| v.is_finite()));
+        assert_eq!(knn_accuracy(r.embedding.view(), &labels, 5), 1.0);
+        let first = r.kl_history[0].1;
+        assert!(r.kl_divergence < 0.5 * first, "{:?}", r.kl_history);
+        assert_eq!(r.kl_history.last().unwrap(), &(400, r.kl_divergence));
+        // The sparse KL agrees with the exact one up to the neighbour truncation of P.
+        assert!(r.kl_divergence > 0.0);
+    }
+
+    /// Keeps the coordinates of the last iteration and counts the calls.
+    struct LastCoords {
+        calls: usize,
+        coords: Option<Array2<f32>>,
+        kls: Vec<(usize, f64)>,
+    }
+
+    impl Observer for LastCoords {
+        fn wants_coords(&self, iteration: usize) -> bool {
+            iteration % 100 == 0
+        }
+        fn on_iteration(&mut self, info: &IterationInfo<'_>) {
+            self.calls += 1;
+            assert_eq!(info.coords.is_some(), info.iteration % 100 == 0);
+            if let Some(c) = &info.coords {
+                self.coords = Some(c.to_owned());
+            }
+            if let Some(kl) = info.kl {
+                self.kls.push((info.iteration, kl));
+            }
+        }
+    }
+
+    #[test]
+    fn observer_sees_every_iteration_with_coords_in_input_order() {
+        let (x, _) = blobs(200, 4);
+        let params = TsneParams {
+            perplexity: 10.0,
+            iterations: 300,
+            ..TsneParams::default()
+        }
+        .check(200)
+        .unwrap();
+        let mut obs = LastCoords {
+            calls: 0,
+            coords: None,
+            kls: Vec::new(),
+        };
+        let r = fit(x.view(), &params, &mut obs).unwrap();
+        assert_eq!(obs.calls, 300);
+        assert_eq!(obs.coords.unwrap(), r.embedding);
+        assert_eq!(obs.kls, r.kl_history);
+    }
+
+    #[test]
+    fn same_seed_is_bit_identical_across_thread_counts() {
+        let (x, _) = blobs(700, 2);
+        for (init, exact) in [(Init::Random, false), (Init::Pca, false), (Init::Pca, true)] {
+            let dims = if exact { 2 } else { 3 };
+            let params = TsneParams {
+                perplexity: 10.0,
+                iterations: 120,
+                dims,
+                exact,
+                init,
+                seed: 9,
+                learning_rate: LearningRate::Auto,
+                ..TsneParams::default()
+            }
+            .check(700)
+            .unwrap();
+            let run = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap();
+                pool.install(|| fit(x.view(), &params, &mut NoObserver).unwrap())
+            };
+            let one = run(1);
+            for threads in [2, 3] {
+                let many = run(threads);
+                assert_eq!(
+                    one.embedding, many.embedding,
+                    "{init:?} exact={exact} {threads} threads"
+                );
+                assert_eq!(one.kl_history, many.kl_history);
+            }
+        }
+    }
+
+    #[test]
+    fn params_are_validated_with_flag_names() {
+        let ok = TsneParams::default();
+        let msg = |p: TsneParams, n: usize| p.check(n).unwrap_err().to_string();
+        assert!(msg(ok, 3).contains("at least 4"));
+        assert!(msg(ok, 50).starts_with("--perplexity 25: too large for 50 points"));
+        assert!(msg(
+            TsneParams {
+                perplexity: 0.5,
+                ..ok
+            },
+            50
+        )
+        .starts_with("--perplexity 0.5"));
+        assert!(msg(TsneParams { dims: 4, ..ok }, 100).starts_with("--dims 4"));
+        assert!(TsneParams {
+            dims: 1,
+            exact: true,
+            ..ok
+        }
+        .check(100)
+        .is_ok());
+        assert!(msg(
+            TsneParams {
+                dims: 4,
+                exact: true,
+                ..ok
+            },
+            100
+        )
+        .starts_with("--dims 4"));
+        let lr = TsneParams {
+            learning_rate: LearningRate::Fixed(-1.0),
+            ..ok
+        };
+        assert!(msg(lr, 100).starts_with("--learning-rate -1"));
+        assert!(msg(
+            TsneParams {
+                theta: f64::NAN,
+                ..ok
+            },
+            100
+        )
+        .starts_with("--theta NaN"));
+        assert!(msg(
+            TsneParams {
+                iterations: 0,
+                ..ok
+            },
+            100
+        )
+        .starts_with("--iterations 0"));
+        let auto = TsneParams {
+            learning_rate: LearningRate::Auto,
+            ..ok
+        };
+        assert_eq!(auto.check(9600).unwrap().learning_rates(), (200.0, 2400.0));
+        assert_eq!(auto.check(1000).unwrap().learning_rates(), (50.0, 250.0));
+    }
+
+    #[test]
+    fn nan_rows_are_named_and_duplicates_stay_finite() {
+        let (mut x, _) = blobs(40, 3);
+        x[[17, 4]] = f32::NAN;
+        let params = TsneParams {
+            perplexity: 5.0,
+            iterations: 60,
+            ..TsneParams::default()
+        };
+        let valid = params.check(40).unwrap();
+        let e = fit(x.view(), &valid, &mut NoObserver)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 17") && e.contains("NaN"), "{e}");
+        let mut dup = Array2::<f32>::zeros((40, 5));
+        dup.row_mut(39).fill(1.0);
+        let r = fit(dup.view(), &valid, &mut NoObserver).unwrap();
+        assert!(r.embedding.iter().all(|v| v.is_finite()));
+        assert!(r.kl_divergence.is_finite());
+    }
+}

@@ -22,8 +22,9 @@ pub struct IterationInfo<'a> {
     pub kl: Option<f64>,
 }
 
-/// Something that watches the optimisation.
-pub trait Observer {
+/// Something that watches the optimisation. Observers are `Send` so a run can be moved onto a
+/// dedicated thread pool (`--threads`).
+pub trait Observer: Send {
     /// Whether this observer needs the coordinates after `iteration` (1-based).
     fn wants_coords(&self, _iteration: usize) -> bool {
         false

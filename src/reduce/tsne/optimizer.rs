@@ -1,0 +1,159 @@
+//! Gradient descent with momentum and per-coordinate gains, as in scikit-learn and the
+//! TensorBoard projector.
+//!
+//! Per coordinate: the gain grows by 0.2 when the gradient's sign differs from the previous
+//! update's, else it shrinks by ×0.8 (floor 0.01, no cap); `update = momentum · update -
+//! rate · gain · grad`; the embedding is re-centred after every step. Early exaggeration
+//! multiplies P for the first iterations, with momentum 0.5, then 0.8.
+//! Every iteration checks for Ctrl-C and calls the [`Observer`].
+
+use ndarray::ArrayView2;
+use rayon::prelude::*;
+
+use super::affinities::SparseP;
+use super::gradient::{gradient, Method, Workspace};
+use super::observer::{IterationInfo, Observer};
+use crate::error::ReduceError;
+
+/// KL(P‖Q) is evaluated every this many iterations (and after the last).
+pub const KL_EVERY: usize = 50;
+/// Lower bound of the per-coordinate gains.
+const MIN_GAIN: f64 = 0.01;
+/// Coordinates per rayon task in the update step.
+const UPDATE_CHUNK: usize = 4096;
+
+/// The optimisation schedule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    /// Total iterations.
+    pub iterations: usize,
+    /// Early-exaggeration factor applied to P.
+    pub exaggeration: f64,
+    /// Iterations run with exaggeration (and momentum `momentum.0`).
+    pub exaggeration_iterations: usize,
+    /// Momentum during, then after, early exaggeration.
+    pub momentum: (f64, f64),
+    /// The learning rate during, then after, early exaggeration.
+    pub learning_rate: (f64, f64),
+}
+
+/// What the optimisation produced besides the embedding (which is updated in place).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trace {
+    /// `(iteration, KL)` every [`KL_EVERY`] iterations and after the last.
+    pub kl_history: Vec<(usize, f64)>,
+    /// KL(P‖Q) of the final embedding.
+    pub final_kl: f64,
+}
+
+/// Runs the schedule on `y` (`N x dims`, row-major), in place.
+pub fn optimize(
+    y: &mut [f64],
+    dims: usize,
+    p: &SparseP,
+    method: Method,
+    schedule: &Schedule,
+    observer: &mut dyn Observer,
+) -> Result<Trace, ReduceError> {
+    let n = y.len() / dims;
+    let mut ws = Workspace::new();
+    let mut grad = vec![0.0; y.len()];
+    let mut update = vec![0.0; y.len()];
+    let mut gains = vec![1.0; y.len()];
+    let mut kl_history = Vec::new();
+    let mut final_kl = f64::NAN;
+    for it in 1..=schedule.iterations {
+        crate::interrupt::check()?;
+        let early = it <= schedule.exaggeration_iterations;
+        let exaggeration = if early { schedule.exaggeration } else { 1.0 };
+        let (momentum, rate) = if early {
+            (schedule.momentum.0, schedule.learning_rate.0)
+        } else {
+            (schedule.momentum.1, schedule.learning_rate.1)
+        };
+        let want_kl = it % KL_EVERY == 0 && it != schedule.iterations;
+        let stats = gradient(
+            y,
+            dims,
+            p,
+            exaggeration,
+            method,
+            &mut ws,
+            want_kl,
+            &mut grad,
+        );
+        step(y, &grad, &mut update, &mut gains, momentum, rate);
+        recentre(y, dims, n);
+        let kl = if it == schedule.iterations {
+            let mut scratch = vec![0.0; y.len()];
+            final_kl = gradient(y, dims, p, 1.0, method, &mut ws, true, &mut scratch)
+                .kl
+                .unwrap_or(f64::NAN);
+            Some(final_kl)
+        } else {
+            stats.kl
+        };
+        if let Some(v) = kl {
+            kl_history.push((it, v));
+        }
+        let coords = observer.wants_coords(it).then(|| {
+            ArrayView2::from_shape((n, dims), &*y)
+                .expect("y is N x dims")
+                .mapv(|v| v as f32)
+        });
+        observer.on_iteration(&IterationInfo {
+            iteration: it,
+            total: schedule.iterations,
+            exaggeration,
+            coords: coords.as_ref().map(|c| c.view()),
+            kl,
+        });
+    }
+    Ok(Trace {
+        kl_history,
+        final_kl,
+    })
+}
+
+/// One momentum step with gain adaptation, elementwise (so any chunking gives the same result).
+fn step(
+    y: &mut [f64],
+    grad: &[f64],
+    update: &mut [f64],
+    gains: &mut [f64],
+    momentum: f64,
+    rate: f64,
+) {
+    y.par_chunks_mut(UPDATE_CHUNK)
+        .zip(grad.par_chunks(UPDATE_CHUNK))
+        .zip(update.par_chunks_mut(UPDATE_CHUNK))
+        .zip(gains.par_chunks_mut(UPDATE_CHUNK))
+        .for_each(|(((y, g), u), gn)| {
+            for c in 0..y.len() {
+                gn[c] = if u[c] * g[c] < 0.0 {
+                    gn[c] + 0.2
+                } else {
+                    gn[c] * 0.8
+                }
+                .max(MIN_GAIN);
+                u[c] = momentum * u[c] - rate * gn[c] * g[c];
+                y[c] += u[c];
+            }
+        });
+}
+
+/// Subtracts the mean of each coordinate (summed serially, in index order).
+fn recentre(y: &mut [f64], dims: usize, n: usize) {
+    let mut mean = vec![0.0; dims];
+    for p in y.chunks_exact(dims) {
+        for k in 0..dims {
+            mean[k] += p[k];
+        }
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    for p in y.chunks_exact_mut(dims) {
+        for k in 0..dims {
+            p[k] -= mean[k];
+        }
+    }
+}

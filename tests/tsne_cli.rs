@@ -1,0 +1,166 @@
+//! `embedscope tsne` end to end: a small run with its report, and bad inputs that must fail
+//! with a clear message, a non-zero exit and no output file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use embedscope::data::matrix::{read_matrix, write_npy};
+use embedscope::reduce::quality::knn_accuracy;
+use ndarray::{Array1, Array2};
+use ndarray_npy::WriteNpyExt;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_embedscope"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+/// Three separated blobs in 6-D (unit-cube jitter from an LCG around centres 10 apart), as
+/// TSV text; labels are `i % 3`.
+fn blobs_tsv(n: usize) -> String {
+    let mut state = 12345u64;
+    let mut jitter = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|i| {
+            (0..6)
+                .map(|k| {
+                    let centre = if k == i % 3 { 10.0 } else { 0.0 };
+                    format!("{}", centre + jitter())
+                })
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn small_run_writes_embedding_and_report_independent_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.tsv");
+    std::fs::write(&input, blobs_tsv(90)).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = dir.path().join(format!("y{threads}.npy"));
+        let report = dir.path().join(format!("r{threads}.json"));
+        let o = run(&[
+            "tsne",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--perplexity",
+            "8",
+            "--iterations",
+            "500",
+            "--learning-rate",
+            "auto",
+            "--threads",
+            threads,
+            "--report",
+            report.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let y = read_matrix(&out).unwrap();
+        assert_eq!(y.dim(), (90, 2));
+        let labels: Vec<u8> = (0..90).map(|i| (i % 3) as u8).collect();
+        assert_eq!(knn_accuracy(y.view(), &labels, 5), 1.0);
+        let r: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        let hist = r["kl_history"].as_array().unwrap();
+        assert_eq!(hist.len(), 10, "{hist:?}");
+        assert_eq!(hist[0]["iteration"], 50);
+        assert_eq!(hist[9]["iteration"], 500);
+        assert_eq!(hist[9]["kl"], r["kl_divergence"]);
+        for key in ["neighbors", "affinities", "optimization", "total"] {
+            assert!(r["seconds"][key].as_f64().unwrap() >= 0.0, "{key}");
+        }
+        assert_eq!(r["parameters"]["learning_rate"], "auto");
+        assert_eq!(r["parameters"]["learning_rate_early_exaggeration"], 50.0);
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
+}
+
+/// Runs `tsne` on `input` with extra flags; asserts failure, a message containing each of
+/// `wanted`, and no output file.
+fn assert_fails(dir: &Path, input: &Path, extra: &[&str], wanted: &[&str]) {
+    let out = dir.join("out.npy");
+    let mut args = vec![
+        "tsne",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "succeeded: {args:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    for w in wanted {
+        assert!(err.contains(w), "{w:?} not in {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "output written despite the error");
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+
+    let one = d.join("one.tsv");
+    std::fs::write(&one, "1\t2\t3\n").unwrap();
+    assert_fails(d, &one, &[], &["1 point", "at least 4"]);
+
+    let mut x = Array2::<f32>::from_shape_fn((50, 4), |(i, k)| (i * 4 + k) as f32);
+    x[[17, 2]] = f32::NAN;
+    let nan = d.join("nan.npy");
+    write_npy(&nan, &x).unwrap();
+    assert_fails(d, &nan, &["--perplexity", "5"], &["row 17", "NaN"]);
+
+    let tsv = d.join("ok.tsv");
+    std::fs::write(&tsv, blobs_tsv(30)).unwrap();
+    assert_fails(
+        d,
+        &tsv,
+        &[],
+        &["ok.tsv", "--perplexity 25", "too large for 30 points"],
+    );
+    assert_fails(
+        d,
+        &tsv,
+        &["--perplexity", "3", "--dims", "4"],
+        &["--dims 4", "2 or 3"],
+    );
+    assert_fails(
+        d,
+        &tsv,
+        &["--learning-rate", "fast"],
+        &["--learning-rate fast"],
+    );
+    assert_fails(d, &tsv, &["--threads", "0"], &["--threads 0"]);
+
+    let mut bytes = Vec::new();
+    Array2::<f32>::zeros((20, 3)).write_npy(&mut bytes).unwrap();
+    let trunc = d.join("trunc.npy");
+    std::fs::write(&trunc, &bytes[..bytes.len() - 10]).unwrap();
+    assert_fails(d, &trunc, &[], &["trunc.npy", "truncated"]);
+
+    let mut bytes = Vec::new();
+    Array1::<f32>::zeros(20).write_npy(&mut bytes).unwrap();
+    let flat = d.join("flat.npy");
+    std::fs::write(&flat, bytes).unwrap();
+    assert_fails(d, &flat, &[], &["flat.npy", "1-D"]);
+
+    let ragged = d.join("ragged.tsv");
+    std::fs::write(&ragged, "1\t2\t3\n4\t5\n").unwrap();
+    assert_fails(d, &ragged, &[], &["ragged.tsv", "line 2", "ragged"]);
+
+    assert_fails(d, &d.join("missing.npy"), &[], &["missing.npy"]);
+}
