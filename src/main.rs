@@ -1,4 +1,5 @@
 //! The `embedscope` binary: parse the command line, run it, print the error chain on failure.
+//! Exit status: 0 on success, 1 on an error, 130 when interrupted (Ctrl-C).
 
 use std::process::ExitCode;
 
@@ -10,11 +11,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if err.is::<embedscope::interrupt::Interrupted>()
-                || err
-                    .downcast_ref::<embedscope::error::ModelError>()
-                    .is_some_and(|e| matches!(e, embedscope::error::ModelError::Interrupted(_)))
-            {
+            if embedscope::interrupt::requested() {
                 ExitCode::from(130)
             } else {
                 ExitCode::FAILURE
