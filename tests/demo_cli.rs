@@ -8,7 +8,16 @@ use std::time::{Duration, Instant};
 
 use embedscope::data::matrix::read_matrix;
 
-const SMALL: [&str; 8] = ["--limit", "600", "--epochs", "1", "--gif-every", "50", "--seed", "3"];
+const SMALL: [&str; 8] = [
+    "--limit",
+    "600",
+    "--epochs",
+    "1",
+    "--gif-every",
+    "50",
+    "--seed",
+    "3",
+];
 
 fn embedscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_embedscope"))
@@ -40,13 +49,25 @@ fn demo_writes_every_file_and_agrees_with_the_standalone_commands() {
     for gif in ["mnist_autoencoder_t-SNE.gif", "mnist_autoencoder_PCA.gif"] {
         let file = std::io::BufReader::new(std::fs::File::open(out.join(gif)).unwrap());
         let decoder = image::codecs::gif::GifDecoder::new(file).unwrap();
-        let frames = image::AnimationDecoder::into_frames(decoder).collect_frames().unwrap();
+        let frames = image::AnimationDecoder::into_frames(decoder)
+            .collect_frames()
+            .unwrap();
         assert!(frames.len() > 5, "{gif}: {} frames", frames.len());
     }
     // The standalone commands with the same parameters give the same numbers.
     let alone = dir.path().join("alone");
     let o = embedscope(&[
-        "train", "--out", s(&alone), "--limit", "600", "--epochs", "1", "--seed", "3", "--device", "cpu",
+        "train",
+        "--out",
+        s(&alone),
+        "--limit",
+        "600",
+        "--epochs",
+        "1",
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let codes = read_matrix(&alone.join("codes.npy")).unwrap();
@@ -57,20 +78,46 @@ fn demo_writes_every_file_and_agrees_with_the_standalone_commands() {
     let tsne = dir.path().join("tsne.npy");
     let tsne_report = dir.path().join("tsne.json");
     let o = embedscope(&[
-        "tsne", s(&alone.join("codes.npy")), "--out", s(&tsne), "--learning-rate", "auto",
-        "--iterations", "300", "--seed", "3", "--report", s(&tsne_report),
+        "tsne",
+        s(&alone.join("codes.npy")),
+        "--out",
+        s(&tsne),
+        "--learning-rate",
+        "auto",
+        "--iterations",
+        "300",
+        "--seed",
+        "3",
+        "--report",
+        s(&tsne_report),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(read_matrix(&tsne).unwrap(), read_matrix(&out.join("tsne_2d.npy")).unwrap());
-    assert_eq!(json(&tsne_report)["kl_divergence"], report["tsne_2d"]["kl_divergence"]);
+    assert_eq!(
+        read_matrix(&tsne).unwrap(),
+        read_matrix(&out.join("tsne_2d.npy")).unwrap()
+    );
+    assert_eq!(
+        json(&tsne_report)["kl_divergence"],
+        report["tsne_2d"]["kl_divergence"]
+    );
 
     let pca = dir.path().join("pca.npy");
     let pca_report = dir.path().join("pca.json");
     let o = embedscope(&[
-        "pca", s(&alone.join("codes.npy")), "--out", s(&pca), "--components", "3", "--report", s(&pca_report),
+        "pca",
+        s(&alone.join("codes.npy")),
+        "--out",
+        s(&pca),
+        "--components",
+        "3",
+        "--report",
+        s(&pca_report),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(read_matrix(&pca).unwrap(), read_matrix(&out.join("pca.npy")).unwrap());
+    assert_eq!(
+        read_matrix(&pca).unwrap(),
+        read_matrix(&out.join("pca.npy")).unwrap()
+    );
     assert_eq!(
         json(&pca_report)["explained_variance_ratio"],
         report["pca"]["explained_variance_ratio"]
@@ -95,7 +142,10 @@ fn interrupted_demo_resumes_and_reuses_the_trained_model() {
     let stamp = out.join("model/.stamp");
     let start = Instant::now();
     while !stamp.exists() {
-        assert!(start.elapsed() < Duration::from_secs(300), "training never finished");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "training never finished"
+        );
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the demo ended before its t-SNE: {status}");
         }
@@ -103,7 +153,11 @@ fn interrupted_demo_resumes_and_reuses_the_trained_model() {
     }
     std::thread::sleep(Duration::from_millis(1500));
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{err}");
@@ -124,7 +178,14 @@ fn interrupted_demo_resumes_and_reuses_the_trained_model() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let report = json(&out.join("report.json"));
-    assert_eq!(report["reused"], serde_json::json!(["autoencoder"]), "{err}");
-    assert_eq!(std::fs::read(out.join("model/model.safetensors")).unwrap(), model);
+    assert_eq!(
+        report["reused"],
+        serde_json::json!(["autoencoder"]),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("model/model.safetensors")).unwrap(),
+        model
+    );
     assert!(out.join("tsne_2d.npy").exists());
 }
