@@ -3,9 +3,12 @@
 //! reusing the trained model. Each case runs in its own temporary directory.
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{embedscope, s};
 use embedscope::data::matrix::read_matrix;
 
 const SMALL: [&str; 8] = [
@@ -18,17 +21,6 @@ const SMALL: [&str; 8] = [
     "--seed",
     "3",
 ];
-
-fn embedscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embedscope"))
-        .args(args)
-        .output()
-        .expect("embedscope runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn json(p: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()

@@ -3,8 +3,10 @@
 
 mod common;
 
+use common::s;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{decode_gif, decode_png, loops_forever, mnist_layout};
 use embedscope::data::matrix::{write_labels_npy, write_npy};
@@ -19,15 +21,9 @@ fn inputs(dir: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn render(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embedscope"))
-        .arg("render")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    let mut all = vec!["render"];
+    all.extend_from_slice(args);
+    common::embedscope(&all)
 }
 
 #[test]

@@ -2,20 +2,12 @@
 //! Each case runs in its own temporary directory.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+mod common;
+
+use common::{embedscope, s};
 use embedscope::data::matrix::{read_labels, read_matrix};
-
-fn embedscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embedscope"))
-        .args(args)
-        .output()
-        .expect("embedscope runs")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn train(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["train", "--out", s(out), "--device", "cpu"];

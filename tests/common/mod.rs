@@ -1,5 +1,5 @@
-//! Helpers shared by the render tests: a cheap deterministic layout of real MNIST digits and
-//! an independent look at the pictures (the `image` crate decodes them).
+//! Helpers shared by the integration tests: running the binary, a cheap deterministic layout
+//! of real MNIST digits, and an independent look at the pictures (the `image` crate decodes them).
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -7,6 +7,19 @@ use embedscope::data::Dataset;
 use embedscope::render::palette::{Rgb, CLASS_COLOURS};
 use image::AnimationDecoder;
 use ndarray::{Array1, Array2, Axis};
+
+/// Runs the `embedscope` binary with `args` and collects its output.
+pub fn embedscope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_embedscope"))
+        .args(args)
+        .output()
+        .expect("embedscope runs")
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &std::path::Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
 
 /// The first `n` embedded MNIST digits placed in 3-D along class-mean contrasts
 /// (0 vs 1, 7 vs 3, 2 vs 6): cheap, deterministic and visibly clustered.
