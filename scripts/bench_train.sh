@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Seconds per training epoch: embedscope (tch) against the same network, batch size and loop in
 # PyTorch (the same torch 2.13 build, from the repo's .venv), interleaved in one run.
-# Usage: scripts/bench_train.sh [ROUNDS] [EPOCHS]   (defaults 3 and 5)
+# Usage: scripts/bench_train.sh [ROUNDS] [EPOCHS] [THREADS]   (defaults 3, 5 and 1 CPU thread each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 rounds=${1:-3}
 epochs=${2:-5}
+threads=${3:-1}
 cargo build --release --locked -q
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for r in $(seq "$rounds"); do
-    target/release/embedscope train --epochs "$epochs" --device cpu --out "$tmp/rs$r" >/dev/null 2>&1
-    python scripts/bench_train_pytorch.py --epochs "$epochs" >"$tmp/py$r.json" 2>/dev/null
+    target/release/embedscope train --epochs "$epochs" --device cpu --threads "$threads" --out "$tmp/rs$r" >/dev/null 2>&1
+    python scripts/bench_train_pytorch.py --epochs "$epochs" --threads "$threads" >"$tmp/py$r.json" 2>/dev/null
 done
 python - "$tmp" "$rounds" <<'PY'
 import json, statistics, sys
