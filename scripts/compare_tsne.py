@@ -217,6 +217,18 @@ def run_embedscope(args, inp: Path, out: Path, tag: str) -> dict:
     return res
 
 
+def run_one(name, args, inp, out, r, n):
+    """Runs one implementation for round r; returns its record and its checked N x 2 embedding."""
+    if name == "embedscope":
+        res = run_embedscope(args, inp, out, f"r{r}")
+    else:
+        res = run_opentsne(args, inp, out, f"r{r}", seed=r)
+    y = np.load(out).astype(np.float64)
+    if y.shape != (n, 2) or not np.isfinite(y).all():
+        raise SystemExit(f"error: {out}: expected a finite {n} x 2 embedding, got {y.shape}")
+    return res, y
+
+
 def run_opentsne(args, inp: Path, out: Path, tag: str, seed: int) -> dict:
     meta = out.with_suffix(".meta.json")
     cmd = [
@@ -331,14 +343,7 @@ def compare(args) -> None:
     for r in range(1, args.rounds + 1):
         order = ["embedscope", "openTSNE"] if r % 2 else ["openTSNE", "embedscope"]
         for name in order:
-            out = work / f"{name}_n{n}_r{r}.npy"
-            if name == "embedscope":
-                res = run_embedscope(args, inp, out, f"r{r}")
-            else:
-                res = run_opentsne(args, inp, out, f"r{r}", seed=r)
-            y = np.load(out).astype(np.float64)
-            if y.shape != (n, 2) or not np.isfinite(y).all():
-                raise SystemExit(f"error: {out}: expected a finite {n} x 2 embedding, got {y.shape}")
+            res, y = run_one(name, args, inp, work / f"{name}_n{n}_r{r}.npy", r, n)
             res["kl"] = exact_kl(p, y)
             res["knn10"] = knn_accuracy(y, labels)
             res["y_std"] = float(y.std())
@@ -443,14 +448,7 @@ def scale70k(args) -> None:
     for r in range(1, args.scale_rounds + 1):
         names = ["embedscope"] + (["openTSNE"] if args.scale_opentsne else [])
         for name in names:
-            out = work / f"{name}_n{n}_r{r}.npy"
-            if name == "embedscope":
-                res = run_embedscope(args, inp, out, f"r{r}")
-            else:
-                res = run_opentsne(args, inp, out, f"r{r}", seed=r)
-            y = np.load(out).astype(np.float64)
-            if y.shape != (n, 2) or not np.isfinite(y).all():
-                raise SystemExit(f"error: {out}: expected a finite {n} x 2 embedding, got {y.shape}")
+            res, y = run_one(name, args, inp, work / f"{name}_n{n}_r{r}.npy", r, n)
             res["knn10"] = knn_accuracy(y, labels)
             res["y_std"] = float(y.std())
             res["name"] = name
