@@ -7,6 +7,11 @@
 //! - `tsne_gradient_bh/theta0.5/N`: one Barnes-Hut gradient evaluation (tree build, attraction
 //!   over the sparse P, repulsion, Z), θ 0.5, no exaggeration, at the embedding a full run ends
 //!   with: the per-iteration cost of the last 750 iterations.
+//! - `tsne_gradient_scale/{bh,fft}/N` for N = 10,000, 70,000 and 250,000: one gradient
+//!   evaluation, Barnes-Hut (θ 0.5) against FFT interpolation, on a map shaped like a converged
+//!   one of that size: the converged 10,000-point map scaled by `sqrt(N / 10,000)` (t-SNE maps
+//!   grow about so), tiled with seeded jitter of 0.5; P from the 64-d input tiled likewise
+//!   (jitter 1e-3, approximate neighbours), points in Morton order as `fit` numbers them.
 //! - `tsne_affinities/{knn_k75,joint_p}/N`: the exact 75-nearest-neighbour search on the 64-d
 //!   input, then the perplexity-25 binary searches and symmetrisation of P.
 //! - `tsne_full/N=<N>/...`: whole runs from the 64-d input to the 2-D embedding (neighbours, P,
@@ -42,6 +47,7 @@ use embedscope::reduce::tsne::affinities::{joint_probabilities, SparseP};
 use embedscope::reduce::tsne::gradient::{gradient, Method, Workspace};
 use embedscope::reduce::tsne::neighbors::knn;
 use embedscope::reduce::tsne::observer::NoObserver;
+use embedscope::reduce::tsne::{approx, tree::Tree};
 use embedscope::reduce::tsne::{fit, LearningRate, TsneParams, ValidTsneParams};
 use ndarray::{s, Array2, ArrayView2};
 
@@ -135,6 +141,68 @@ fn bench_gradient(c: &mut Criterion, x: &Array2<f32>) {
     group.finish();
 }
 
+/// Sizes of the BH-versus-FFT gradient benchmarks.
+const SCALE_SIZES: [usize; 3] = [10_000, 70_000, 250_000];
+
+/// A deterministic uniform number in [-0.5, 0.5) from an index (SplitMix64).
+fn jitter(i: u64) -> f64 {
+    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}
+
+/// One gradient evaluation, Barnes-Hut against FFT, at N up to 250,000 (see the module docs).
+fn bench_gradient_scale(c: &mut Criterion, x: &Array2<f32>) {
+    let mut group = c.benchmark_group("tsne_gradient_scale");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let base = x.nrows();
+    let y10k: OnceCell<Vec<f64>> = OnceCell::new();
+    for n in SCALE_SIZES {
+        let state: OnceCell<(SparseP, Vec<f64>)> = OnceCell::new();
+        let setup = || {
+            let y0 = y10k.get_or_init(|| our_fit(x.view()).iter().map(|&v| f64::from(v)).collect());
+            let grow = (n as f64 / base as f64).sqrt();
+            let y: Vec<f64> = (0..2 * n)
+                .map(|c| y0[c % (2 * base)] * grow + 0.5 * jitter(c as u64))
+                .collect();
+            let xn = Array2::from_shape_fn((n, INPUT_DIMS), |(i, k)| {
+                x[[i % base, k]] + (1e-3 * jitter((i * INPUT_DIMS + k) as u64 ^ 1 << 40)) as f32
+            });
+            let k = our_params(n).neighbors();
+            let nn = if n > base {
+                approx::knn(xn.view(), k, 0)
+            } else {
+                knn(xn.view(), k)
+            };
+            let p = joint_probabilities(&nn, PERPLEXITY);
+            let mut tree = Tree::<2>::new();
+            tree.build(&y);
+            let order = tree.order();
+            let y = order
+                .iter()
+                .flat_map(|&i| [y[2 * i as usize], y[2 * i as usize + 1]])
+                .collect();
+            (p.permuted(order), y)
+        };
+        for (name, method) in [
+            ("bh", Method::BarnesHut { theta: THETA }),
+            ("fft", Method::Fft),
+        ] {
+            group.bench_function(BenchmarkId::new(name, n), |b| {
+                let (p, y) = state.get_or_init(setup);
+                let mut ws = Workspace::new();
+                let mut grad = vec![0.0; y.len()];
+                b.iter(|| black_box(gradient(y, 2, p, 1.0, method, &mut ws, false, &mut grad)));
+            });
+        }
+    }
+    group.finish();
+}
+
 /// The neighbour search and P, separately.
 fn bench_affinities(c: &mut Criterion, x: &Array2<f32>) {
     let mut group = c.benchmark_group("tsne_affinities");
@@ -203,6 +271,7 @@ fn bench_full(c: &mut Criterion, x: &Array2<f32>, labels: &[u8]) {
 fn tsne_benches(c: &mut Criterion) {
     let (x, labels) = mnist64();
     bench_gradient(c, &x);
+    bench_gradient_scale(c, &x);
     bench_affinities(c, &x);
     bench_full(c, &x, &labels);
 }

@@ -7,6 +7,9 @@
 #   scripts/compare_opentsne.sh                      # N = 10,000, 3 interleaved rounds
 #   scripts/compare_opentsne.sh --rounds 5 --n 5000
 #   scripts/compare_opentsne.sh --scale70k           # N = 70,000 time and peak RSS
+#   target/release/examples/deformed_mnist 70000 target/scale/mnist70k   # deformed digits, PCA-50
+#   scripts/compare_opentsne.sh --scale70k --scale-input target/scale/mnist70k.npy \
+#       --scale-opentsne --scale-kl --scale-rounds 2  # issue 11: side by side, exact KL
 #   EMBEDSCOPE_BIN=/path/to/embedscope scripts/compare_opentsne.sh   # or --bin PATH: no build
 # See `scripts/compare_opentsne.sh --help` for every option.
 set -euo pipefail
@@ -45,7 +48,8 @@ if [[ -z "${EMBEDSCOPE_BIN:-}" && $bin_given == 0 ]]; then
     echo "building embedscope (release)" >&2
     # shellcheck source=scripts/env.sh
     source "$root/scripts/env.sh"
-    cargo build --release --quiet --bin embedscope --manifest-path "$root/Cargo.toml"
+    cargo build --release --quiet --no-default-features --bin embedscope \
+        --example tsne_quality --example deformed_mnist --manifest-path "$root/Cargo.toml"
     export EMBEDSCOPE_BIN="${CARGO_TARGET_DIR:-$root/target}/release/embedscope"
 fi
 

@@ -61,7 +61,7 @@ pub fn fit(data: ArrayView2<f32>, components: usize) -> Result<PcaResult, Reduce
     }
     if components == 0 || components > d {
         return Err(ReduceError::InvalidParam {
-            flag: "--components",
+            param: "components",
             value: components.to_string(),
             problem: format!("must be between 1 and the input's {d} columns"),
         });
@@ -241,7 +241,7 @@ mod tests {
         ));
         let x = Array2::<f32>::zeros((4, 3));
         let e = fit(x.view(), 4).unwrap_err().to_string();
-        assert!(e.starts_with("--components 4"), "{e}");
+        assert!(e.starts_with("components 4: "), "{e}");
         let mut x = Array2::<f32>::zeros((4, 3));
         x[[2, 1]] = f32::NAN;
         let e = fit(x.view(), 2).unwrap_err().to_string();

@@ -1,97 +1,220 @@
-//! Embedding-quality measures, exact and parallel: leave-one-out k-NN label accuracy and the
-//! exact KL(P‖Q) of a t-SNE embedding (P over all pairs, as scikit-learn computes it).
+//! Embedding-quality measures, parallel, in `O(N)` memory: leave-one-out k-NN label accuracy
+//! and the exact KL(P‖Q) of a t-SNE embedding (P over all pairs, as scikit-learn computes it).
 //!
-//! Both are for tests and measurements; `exact_kl` holds an `N x N` float32 matrix
-//! (400 MB at N = 10,000).
+//! Both are for tests and measurements. Neither holds an `N x N` matrix: the k-NN search is the
+//! t-SNE one (exact blocked brute force up to [`EXACT_KNN_MAX_POINTS`] points, the approximate
+//! graph above), and [`ExactP`] keeps three numbers per point and recomputes each row of P when
+//! it is needed, so the exact KL costs `O(N² D)` time but `O(N)` memory.
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use super::tsne::affinities::conditional_row;
-use super::tsne::neighbors::knn;
+use super::tsne::affinities::ENTROPY_TOLERANCE;
+use super::tsne::neighbors::Knn;
+use super::tsne::{approx, neighbors};
+
+/// Up to this many points [`knn_accuracy`] is exact; above, it uses the approximate graph.
+pub const EXACT_KNN_MAX_POINTS: usize = 20_000;
+/// Seed of the approximate graph of [`knn_accuracy`].
+const KNN_SEED: u64 = 0;
+/// Iteration cap of the per-row precision search of [`ExactP`].
+const MAX_STEPS: usize = 100;
 
 /// Leave-one-out `k`-nearest-neighbour accuracy: the fraction of points whose label equals the
-/// majority label of their `k` nearest other points (exact; distance ties go to the lower
-/// index, vote ties to the smaller label, as scikit-learn's `KNeighborsClassifier`).
+/// majority label of their `k` nearest other points (distance ties go to the lower index, vote
+/// ties to the smaller label, as scikit-learn's `KNeighborsClassifier`). Exact up to
+/// [`EXACT_KNN_MAX_POINTS`] points; above, the neighbours come from the approximate search
+/// (recall above 0.99 on 2-D maps), so the accuracy is an estimate.
 ///
 /// # Panics
 /// If `labels` does not have one entry per row, or `k` is not in `1..N`.
-pub fn knn_accuracy(points: ArrayView2<f32>, labels: &[u8], k: usize) -> f64 {
+pub fn knn_accuracy<L: Copy + Ord + Sync>(points: ArrayView2<f32>, labels: &[L], k: usize) -> f64 {
     assert_eq!(labels.len(), points.nrows(), "one label per point");
-    let nn = knn(points, k);
-    let hits: usize = (0..points.nrows())
-        .into_par_iter()
-        .map(|i| {
-            let mut votes = [0usize; 256];
-            for &j in nn.row(i).0 {
-                votes[labels[j as usize] as usize] += 1;
-            }
-            let best = (0..256).fold(0, |b, l| if votes[l] > votes[b] { l } else { b });
-            usize::from(best == labels[i] as usize)
-        })
-        .sum();
-    hits as f64 / points.nrows() as f64
+    graph_accuracy(&neighbour_graph(points, k), labels)
 }
 
-/// The exact KL(P‖Q) of `embedding` for `data` (same rows): P is the perplexity-calibrated
-/// Gaussian affinity over all pairs, symmetrised (`(p_j|i + p_i|j) / 2N`), Q the Student-t
-/// affinity of the embedding normalised over all pairs.
+/// Each point's `k` nearest other points: exact up to [`EXACT_KNN_MAX_POINTS`] points, from the
+/// approximate search (fixed seed) above.
+///
+/// # Panics
+/// If `k` is not in `1..N`.
+pub fn neighbour_graph(points: ArrayView2<f32>, k: usize) -> Knn {
+    if points.nrows() <= EXACT_KNN_MAX_POINTS {
+        neighbors::knn(points, k)
+    } else {
+        approx::knn(points, k, KNN_SEED)
+    }
+}
+
+/// [`knn_accuracy`] over a neighbour graph already computed (each row's `k` neighbours, nearest
+/// first, without the point itself).
+///
+/// # Panics
+/// If `labels` does not have one entry per row of the graph.
+pub fn graph_accuracy<L: Copy + Ord + Sync>(graph: &Knn, labels: &[L]) -> f64 {
+    let n = graph.indices.len() / graph.k;
+    assert_eq!(labels.len(), n, "one label per point");
+    let hits: usize = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let mut votes: Vec<L> = graph.row(i).0.iter().map(|&j| labels[j as usize]).collect();
+            votes.sort_unstable();
+            // The longest run of equal labels; the first (smallest) label wins ties.
+            let (mut best, mut best_count, mut start) = (votes[0], 0, 0);
+            for end in 1..=votes.len() {
+                if end == votes.len() || votes[end] != votes[start] {
+                    if end - start > best_count {
+                        (best, best_count) = (votes[start], end - start);
+                    }
+                    start = end;
+                }
+            }
+            usize::from(best == labels[i])
+        })
+        .sum();
+    hits as f64 / n as f64
+}
+
+/// The exact perplexity-calibrated input affinities over all pairs, kept implicitly: per point
+/// its Gaussian precision β, smallest squared distance `d0` and normaliser `S`, so that
+/// `p_j|i = exp(-β_i (d_ij - d0_i)) / S_i`; `P_ij = (p_j|i + p_i|j) / 2N`.
+///
+/// Each β is found on the point's whole row (all `N - 1` distances, recomputed in f64) by a
+/// Newton iteration on the entropy, safeguarded by bisection, to [`ENTROPY_TOLERANCE`] nats.
+#[derive(Debug, Clone)]
+pub struct ExactP {
+    x: Vec<f64>,
+    d: usize,
+    /// `(β, d0, S)` per point.
+    rows: Vec<(f64, f64, f64)>,
+}
+
+impl ExactP {
+    /// Calibrates every row of `data` (`N x D`, `N >= 2`) to `perplexity`.
+    ///
+    /// # Panics
+    /// If there are fewer than 2 rows.
+    pub fn new(data: ArrayView2<f32>, perplexity: f64) -> Self {
+        let n = data.nrows();
+        assert!(n >= 2, "ExactP: {n} rows");
+        let x: Vec<f64> = data.iter().map(|&v| f64::from(v)).collect();
+        let d = data.ncols();
+        let target = perplexity.ln();
+        let rows = (0..n)
+            .into_par_iter()
+            .map_init(
+                || Vec::with_capacity(n - 1),
+                |dist, i| {
+                    dist.clear();
+                    dist.extend((0..n).filter(|&j| j != i).map(|j| dist2(&x, d, i, j)));
+                    calibrate(dist, target)
+                },
+            )
+            .collect();
+        Self { x, d, rows }
+    }
+
+    /// The exact KL(P‖Q) of `embedding` (same rows), Q the Student-t affinity normalised over
+    /// all pairs. Per row: `Σ P ln(P / w)`, `Σ P` and `Σ w`, combined serially in row order.
+    ///
+    /// # Panics
+    /// If the row counts differ.
+    pub fn kl(&self, embedding: ArrayView2<f32>) -> f64 {
+        let n = self.rows.len();
+        assert_eq!(embedding.nrows(), n, "exact KL: rows differ");
+        let y: Vec<f64> = embedding.iter().map(|&v| f64::from(v)).collect();
+        let dy = embedding.ncols();
+        let two_n = (2 * n) as f64;
+        let cond = |i: usize, d: f64| {
+            let (beta, d0, s) = self.rows[i];
+            (-(d - d0) * beta).exp() / s
+        };
+        let parts: Vec<(f64, f64, f64)> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
+                for j in (0..n).filter(|&j| j != i) {
+                    let w = 1.0 / (1.0 + dist2(&y, dy, i, j));
+                    c += w;
+                    let dij = dist2(&self.x, self.d, i, j);
+                    let pij = (cond(i, dij) + cond(j, dij)) / two_n;
+                    if pij > 0.0 {
+                        a += pij * (pij / w).ln();
+                        b += pij;
+                    }
+                }
+                (a, b, c)
+            })
+            .collect();
+        let (a, b, z) = parts
+            .iter()
+            .fold((0.0, 0.0, 0.0), |s, p| (s.0 + p.0, s.1 + p.1, s.2 + p.2));
+        a + b * z.ln()
+    }
+}
+
+/// Squared distance of rows `i` and `j` of the row-major `v` (`d` columns), symmetric in `i`, `j`
+/// to the last bit.
+#[inline]
+fn dist2(v: &[f64], d: usize, i: usize, j: usize) -> f64 {
+    v[i * d..(i + 1) * d]
+        .iter()
+        .zip(&v[j * d..(j + 1) * d])
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum()
+}
+
+/// `(β, d0, S)` of the Gaussian over the squared distances `dist` whose entropy is `target`.
+fn calibrate(dist: &mut [f64], target: f64) -> (f64, f64, f64) {
+    let d0 = dist.iter().copied().fold(f64::INFINITY, f64::min);
+    for v in dist.iter_mut() {
+        *v -= d0;
+    }
+    // Entropy H(β) = ln S + β E[d] and dH/dβ = -β Var[d], with d shifted by d0.
+    let moments = |beta: f64| {
+        let (mut s, mut m1, mut m2) = (0.0, 0.0, 0.0);
+        for &v in dist.iter() {
+            let e = (-v * beta).exp();
+            s += e;
+            m1 += v * e;
+            m2 += v * v * e;
+        }
+        let (mean, second) = (m1 / s, m2 / s);
+        (s.ln() + beta * mean, -beta * (second - mean * mean), s)
+    };
+    let (mut beta, mut lo, mut hi) = (1.0f64, 0.0f64, f64::INFINITY);
+    let mut s = 0.0;
+    for _ in 0..MAX_STEPS {
+        let (h, slope, sum) = moments(beta);
+        s = sum;
+        let diff = h - target;
+        if diff.abs() <= ENTROPY_TOLERANCE {
+            break;
+        }
+        if diff > 0.0 {
+            lo = beta;
+        } else {
+            hi = beta;
+        }
+        let newton = beta - diff / slope;
+        beta = if slope < 0.0 && newton > lo && newton < hi {
+            newton
+        } else if hi.is_finite() {
+            (lo + hi) / 2.0
+        } else {
+            beta * 2.0
+        };
+    }
+    (beta, d0, s)
+}
+
+/// The exact KL(P‖Q) of `embedding` for `data` (same rows): [`ExactP::new`] then
+/// [`ExactP::kl`]. To score several embeddings of the same data, build the [`ExactP`] once.
 ///
 /// # Panics
 /// If the row counts differ or there are fewer than 2 rows.
 pub fn exact_kl(data: ArrayView2<f32>, embedding: ArrayView2<f32>, perplexity: f64) -> f64 {
-    let n = data.nrows();
-    assert!(
-        n >= 2 && embedding.nrows() == n,
-        "exact_kl: {n} vs {} rows",
-        embedding.nrows()
-    );
-    let x: Vec<f64> = data.iter().map(|&v| f64::from(v)).collect();
-    let y: Vec<f64> = embedding.iter().map(|&v| f64::from(v)).collect();
-    let (dx, dy) = (data.ncols(), embedding.ncols());
-    let dist2 = |v: &[f64], d: usize, i: usize, j: usize| -> f64 {
-        v[i * d..(i + 1) * d]
-            .iter()
-            .zip(&v[j * d..(j + 1) * d])
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum()
-    };
-    // Conditional rows p_j|i, with the diagonal left at 0.
-    let mut cond = vec![0f32; n * n];
-    cond.par_chunks_mut(n).enumerate().for_each_init(
-        || (vec![0f64; n - 1], vec![0f64; n - 1]),
-        |(d, p), (i, row)| {
-            for (t, j) in (0..n).filter(|&j| j != i).enumerate() {
-                d[t] = dist2(&x, dx, i, j);
-            }
-            conditional_row(d, perplexity, p);
-            for (t, j) in (0..n).filter(|&j| j != i).enumerate() {
-                row[j] = p[t] as f32;
-            }
-        },
-    );
-    // Per row: Σ P ln(P / w), Σ P and Σ w, combined serially in row order.
-    let parts: Vec<(f64, f64, f64)> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
-            for j in (0..n).filter(|&j| j != i) {
-                let w = 1.0 / (1.0 + dist2(&y, dy, i, j));
-                c += w;
-                let pij =
-                    (f64::from(cond[i * n + j]) + f64::from(cond[j * n + i])) / (2 * n) as f64;
-                if pij > 0.0 {
-                    a += pij * (pij / w).ln();
-                    b += pij;
-                }
-            }
-            (a, b, c)
-        })
-        .collect();
-    let (a, b, z) = parts
-        .iter()
-        .fold((0.0, 0.0, 0.0), |s, p| (s.0 + p.0, s.1 + p.1, s.2 + p.2));
-    a + b * z.ln()
+    ExactP::new(data, perplexity).kl(embedding)
 }
 
 #[cfg(test)]
@@ -128,5 +251,69 @@ mod tests {
         let bad = exact_kl(x.view(), scrambled.view(), 5.0);
         assert!(good.is_finite() && good >= 0.0);
         assert!(bad > good + 1.0, "{good} vs {bad}");
+    }
+
+    /// Against a dense reference: every row of P by the t-SNE binary search over all other
+    /// points, symmetrised, and KL summed over the full matrix.
+    #[test]
+    fn exact_kl_matches_a_dense_computation() {
+        use crate::reduce::tsne::affinities::conditional_row;
+        let n = 90;
+        let x = Array2::from_shape_fn((n, 5), |(i, k)| ((i * 7 + k * 13) % 23) as f32 * 0.3);
+        let y = Array2::from_shape_fn((n, 2), |(i, k)| ((i * 5 + k * 11) % 17) as f32);
+        let perplexity = 7.0;
+        let mut cond = vec![0.0; n * n];
+        let mut row = vec![0.0; n - 1];
+        for i in 0..n {
+            let d: Vec<f64> = (0..n)
+                .filter(|&j| j != i)
+                .map(|j| {
+                    x.row(i)
+                        .iter()
+                        .zip(x.row(j))
+                        .map(|(a, b)| f64::from(a - b).powi(2))
+                        .sum()
+                })
+                .collect();
+            conditional_row(&d, perplexity, &mut row);
+            for (t, j) in (0..n).filter(|&j| j != i).enumerate() {
+                cond[i * n + j] = row[t];
+            }
+        }
+        let w = |i: usize, j: usize| {
+            let d: f64 = (0..2)
+                .map(|k| f64::from(y[[i, k]] - y[[j, k]]).powi(2))
+                .sum();
+            1.0 / (1.0 + d)
+        };
+        let z: f64 = (0..n)
+            .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| w(i, j))
+            .sum();
+        let mut want = 0.0;
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let p = (cond[i * n + j] + cond[j * n + i]) / (2 * n) as f64;
+                if p > 0.0 {
+                    want += p * (p / (w(i, j) / z)).ln();
+                }
+            }
+        }
+        let got = exact_kl(x.view(), y.view(), perplexity);
+        // Both searches stop within 1e-5 nats of the target entropy.
+        assert!((got - want).abs() < 1e-4 * want, "{got} vs {want}");
+    }
+
+    #[test]
+    fn approximate_knn_accuracy_agrees_with_exact_on_a_large_map() {
+        // Above the exact limit the approximate graph is used: compare with exact neighbours.
+        let n = EXACT_KNN_MAX_POINTS + 1;
+        let p = Array2::from_shape_fn((n, 2), |(i, k)| {
+            ((i * 7919 + k * 104_729) % 10_007) as f32 * 0.01 + (i % 10) as f32 * 0.5
+        });
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        let approx = knn_accuracy(p.view(), &labels, 10);
+        let exact = graph_accuracy(&neighbors::knn(p.view(), 10), &labels);
+        assert!((approx - exact).abs() < 0.005, "{approx} vs {exact}");
     }
 }

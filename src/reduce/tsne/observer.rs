@@ -7,6 +7,8 @@
 
 use ndarray::ArrayView2;
 
+use crate::progress::Progress;
+
 /// What the optimiser reports after one iteration.
 #[derive(Debug, Clone)]
 pub struct IterationInfo<'a> {
@@ -55,6 +57,45 @@ impl Observer for Observers<'_> {
     fn on_iteration(&mut self, info: &IterationInfo<'_>) {
         for o in &mut self.0 {
             o.on_iteration(info);
+        }
+    }
+}
+
+/// Reports the optimisation to a [`Progress`]: a task of `total` iterations whose message shows
+/// the latest KL and the phase.
+pub struct ProgressObserver<'p> {
+    progress: &'p mut dyn Progress,
+    started: bool,
+}
+
+impl<'p> ProgressObserver<'p> {
+    /// Reports to `progress`.
+    pub fn new(progress: &'p mut dyn Progress) -> Self {
+        Self {
+            progress,
+            started: false,
+        }
+    }
+}
+
+impl Observer for ProgressObserver<'_> {
+    fn on_iteration(&mut self, info: &IterationInfo<'_>) {
+        if !self.started {
+            self.progress.begin("t-SNE", info.total as u64);
+            self.started = true;
+        }
+        let message = info.kl.map(|kl| {
+            let phase = if info.exaggeration > 1.0 {
+                " (early exaggeration)"
+            } else {
+                ""
+            };
+            format!("KL {kl:.4}{phase}")
+        });
+        self.progress
+            .update(info.iteration as u64, message.as_deref());
+        if info.iteration == info.total {
+            self.progress.end();
         }
     }
 }

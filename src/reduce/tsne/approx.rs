@@ -1,0 +1,319 @@
+//! Approximate k-nearest neighbours for large inputs: a random-projection forest proposes
+//! candidates, then rounds of neighbour descent ("a neighbour of a neighbour is likely a
+//! neighbour") refine them.
+//!
+//! 1. **Forest.** [`TREES`] trees; each splits a node's points at the median of their
+//!    projections on the difference of two of its points (picked by a ChaCha8 stream seeded with
+//!    the seed, tree and node), down to leaves of at most [`LEAF_SIZE`] points. Every point's
+//!    candidates are the other points of its leaf in each tree.
+//! 2. **Descent.** [`DESCENT_ROUNDS`] rounds; in each, every point also considers the first
+//!    [`DESCENT_FANOUT`] neighbours of each of its first [`DESCENT_FANOUT`] neighbours (from the
+//!    previous round's lists: Jacobi-style, so each point's update reads only the previous round).
+//!
+//! Candidates are ranked by float32 squared distance (ties to the lower index); the final `k`
+//! get their exact distance in f64. Every point's list is computed by one task from data fixed
+//! before the phase starts, and the trees are built serially per tree, so the result does not
+//! depend on the number of threads. Memory: `O(N (k + TREES))`.
+
+use ndarray::ArrayView2;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+use super::neighbors::Knn;
+
+/// Trees in the random-projection forest.
+pub const TREES: usize = 6;
+/// Largest leaf.
+pub const LEAF_SIZE: usize = 128;
+/// Rounds of neighbour descent.
+pub const DESCENT_ROUNDS: usize = 4;
+/// Neighbours (and their neighbours) looked at per point in a descent round.
+pub const DESCENT_FANOUT: usize = 20;
+
+/// Approximate `k` nearest neighbours of each row of `data` (`N x D`), `1 <= k <= N - 1`,
+/// nearest first, the point itself excluded.
+///
+/// # Panics
+/// If `k` is 0 or not below the number of rows (callers validate this first).
+pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
+    let n = data.nrows();
+    assert!(k >= 1 && k < n, "approximate knn: k = {k} with {n} points");
+    let d = data.ncols();
+    let rows: Vec<f32> = data.iter().copied().collect();
+    let x = Rows { data: &rows, d };
+
+    let leaves: Vec<Leaves> = (0..TREES)
+        .into_par_iter()
+        .map(|t| Leaves::build(&x, seed, t as u64, LEAF_SIZE.max(k + 1)))
+        .collect();
+    let mut lists = vec![0u32; n * k];
+    lists.par_chunks_mut(k).enumerate().for_each_init(
+        || Best::new(k),
+        |best, (i, out)| {
+            best.clear();
+            for tree in &leaves {
+                for &j in tree.leaf_of(i) {
+                    best.offer(&x, i, j);
+                }
+            }
+            best.write(out);
+        },
+    );
+    for _ in 0..DESCENT_ROUNDS {
+        let prev = lists.clone();
+        lists.par_chunks_mut(k).enumerate().for_each_init(
+            || Best::new(k),
+            |best, (i, out)| {
+                best.clear();
+                for &j in &prev[i * k..(i + 1) * k] {
+                    best.offer(&x, i, j);
+                }
+                for &j in &prev[i * k..i * k + DESCENT_FANOUT.min(k)] {
+                    let j = j as usize;
+                    for &l in &prev[j * k..j * k + DESCENT_FANOUT.min(k)] {
+                        best.offer(&x, i, l);
+                    }
+                }
+                best.write(out);
+            },
+        );
+    }
+    let mut dist2 = vec![0f64; n * k];
+    dist2
+        .par_chunks_mut(k)
+        .zip(lists.par_chunks_mut(k))
+        .enumerate()
+        .for_each(|(i, (dd, idx))| {
+            let mut exact: Vec<(f64, u32)> = idx
+                .iter()
+                .map(|&j| (x.dist_f64(i, j as usize), j))
+                .collect();
+            exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for (t, (e, j)) in exact.into_iter().enumerate() {
+                dd[t] = e;
+                idx[t] = j;
+            }
+        });
+    Knn {
+        k,
+        indices: lists,
+        dist2,
+    }
+}
+
+/// The fraction of the exact neighbour lists' entries that `approx` found (recall).
+///
+/// # Panics
+/// If the two graphs differ in size.
+pub fn recall(approx: &Knn, exact: &Knn) -> f64 {
+    assert_eq!(
+        (approx.k, approx.indices.len()),
+        (exact.k, exact.indices.len())
+    );
+    let found: usize = approx
+        .indices
+        .par_chunks(approx.k)
+        .zip(exact.indices.par_chunks(exact.k))
+        .map(|(a, e)| e.iter().filter(|j| a.contains(j)).count())
+        .sum();
+    found as f64 / exact.indices.len() as f64
+}
+
+/// Row-major float32 points.
+struct Rows<'a> {
+    data: &'a [f32],
+    d: usize,
+}
+
+impl Rows<'_> {
+    fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.d..(i + 1) * self.d]
+    }
+
+    /// Squared distance in float32, summed in 8 lanes (vectorises).
+    #[inline]
+    fn dist(&self, i: usize, j: usize) -> f32 {
+        let (a, b) = (self.row(i), self.row(j));
+        let mut acc = [0f32; 8];
+        let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+        let (ra, rb) = (ca.remainder(), cb.remainder());
+        for (u, v) in ca.zip(cb) {
+            for l in 0..8 {
+                let t = u[l] - v[l];
+                acc[l] += t * t;
+            }
+        }
+        let tail: f32 = ra.iter().zip(rb).map(|(u, v)| (u - v) * (u - v)).sum();
+        acc.iter().sum::<f32>() + tail
+    }
+
+    fn dist_f64(&self, i: usize, j: usize) -> f64 {
+        self.row(i)
+            .iter()
+            .zip(self.row(j))
+            .map(|(&u, &v)| (f64::from(u) - f64::from(v)).powi(2))
+            .sum()
+    }
+}
+
+/// The leaves of one random-projection tree: a permutation of the points in which every leaf
+/// is a contiguous range.
+struct Leaves {
+    /// Points, leaf by leaf.
+    perm: Vec<u32>,
+    /// `(start, end)` in `perm` of each point's leaf.
+    range_of: Vec<(u32, u32)>,
+}
+
+impl Leaves {
+    fn build(x: &Rows<'_>, seed: u64, tree: u64, leaf_size: usize) -> Self {
+        let n = x.data.len() / x.d;
+        let mut perm: Vec<u32> = (0..n as u32).collect();
+        let mut range_of = vec![(0u32, 0u32); n];
+        let mut proj: Vec<(f32, u32)> = Vec::new();
+        // Depth-first over (start, end, node id); node ids are heap-numbered.
+        let mut stack = vec![(0usize, n, 1u64)];
+        while let Some((start, end, node)) = stack.pop() {
+            if end - start <= leaf_size {
+                for &i in &perm[start..end] {
+                    range_of[i as usize] = (start as u32, end as u32);
+                }
+                continue;
+            }
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+                seed ^ tree.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ node.wrapping_mul(0xD1B5_4A32_D192_ED03),
+            );
+            let len = end - start;
+            let ia = rng.random_range(0..len);
+            let ib = (ia + 1 + rng.random_range(0..len - 1)) % len;
+            let (a, b) = (perm[start + ia] as usize, perm[start + ib] as usize);
+            let dir: Vec<f32> = x.row(a).iter().zip(x.row(b)).map(|(u, v)| u - v).collect();
+            proj.clear();
+            proj.extend(perm[start..end].iter().map(|&i| {
+                let p: f32 = x.row(i as usize).iter().zip(&dir).map(|(u, v)| u * v).sum();
+                (p, i)
+            }));
+            let mid = len / 2;
+            proj.select_nth_unstable_by(mid, |p, q| p.0.total_cmp(&q.0).then(p.1.cmp(&q.1)));
+            for (slot, &(_, i)) in perm[start..end].iter_mut().zip(&proj) {
+                *slot = i;
+            }
+            stack.push((start + mid, end, 2 * node + 1));
+            stack.push((start, start + mid, 2 * node));
+        }
+        Self { perm, range_of }
+    }
+
+    /// The points of point `i`'s leaf (itself included).
+    fn leaf_of(&self, i: usize) -> &[u32] {
+        let (s, e) = self.range_of[i];
+        &self.perm[s as usize..e as usize]
+    }
+}
+
+/// The best `k` candidates of one point so far, sorted by (distance, index), without repeats.
+struct Best {
+    k: usize,
+    list: Vec<(f32, u32)>,
+}
+
+impl Best {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            list: Vec::with_capacity(k + 1),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+    }
+
+    /// Considers point `j` as a neighbour of `i`.
+    #[inline]
+    fn offer(&mut self, x: &Rows<'_>, i: usize, j: u32) {
+        if j as usize == i {
+            return;
+        }
+        let full = self.list.len() == self.k;
+        let dj = x.dist(i, j as usize);
+        let key = (dj, j);
+        let less = |a: &(f32, u32), b: &(f32, u32)| a.0 < b.0 || (a.0 == b.0 && a.1 < b.1);
+        if full && !less(&key, &self.list[self.k - 1]) {
+            return;
+        }
+        let pos = self.list.partition_point(|e| less(e, &key));
+        if self.list.get(pos).is_some_and(|e| e.1 == j) {
+            return;
+        }
+        // A repeat at another position would have the same distance, hence sit at `pos`.
+        if full {
+            self.list.pop();
+        }
+        self.list.insert(pos, key);
+    }
+
+    fn write(&self, out: &mut [u32]) {
+        for (o, e) in out.iter_mut().zip(&self.list) {
+            *o = e.1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reduce::tsne::neighbors;
+    use ndarray::Array2;
+
+    /// Clustered 20-d points: 30 Gaussian-ish clusters.
+    fn clustered(n: usize) -> Array2<f32> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let centres: Vec<f32> = (0..30 * 20).map(|_| rng.random::<f32>() * 10.0).collect();
+        Array2::from_shape_fn((n, 20), |(i, c)| {
+            centres[(i % 30) * 20 + c] + rng.random::<f32>() + rng.random::<f32>()
+        })
+    }
+
+    #[test]
+    fn recall_against_exact_neighbours_is_high_and_distances_are_exact() {
+        let x = clustered(3000);
+        let exact = neighbors::knn(x.view(), 30);
+        let approx = knn(x.view(), 30, 7);
+        let r = recall(&approx, &exact);
+        assert!(r > 0.95, "recall {r}");
+        assert_eq!(recall(&exact, &exact), 1.0);
+        for i in 0..3000 {
+            let (idx, d2) = approx.row(i);
+            assert!(!idx.contains(&(i as u32)));
+            assert!(d2.windows(2).all(|w| w[0] <= w[1]), "row {i} unsorted");
+            let mut seen = idx.to_vec();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), 30, "row {i} has repeats");
+            for (&j, &dd) in idx.iter().zip(d2) {
+                let want: f64 = x
+                    .row(i)
+                    .iter()
+                    .zip(x.row(j as usize))
+                    .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                    .sum();
+                assert_eq!(dd, want);
+            }
+        }
+    }
+
+    #[test]
+    fn same_seed_same_graph_at_any_thread_count() {
+        let x = clustered(2000);
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| knn(x.view(), 10, 3))
+        };
+        assert_eq!(run(1), run(3));
+    }
+}
