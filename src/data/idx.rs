@@ -4,12 +4,19 @@
 //! the row-major body. MNIST uses type `0x08` (unsigned byte): images are 3-D
 //! (`count x rows x cols`, magic `0x00000803`), labels 1-D (`count`, magic `0x00000801`).
 //! Every check failure names the file and the problem.
+//!
+//! The body the header announces must be at most [`MAX_IDX_BYTES`]; a raw file must hold exactly
+//! that many bytes (checked against its size before allocating), and a gzip stream is
+//! decompressed as it is read, stopping at the announced size, so neither a lying header nor a
+//! decompression bomb costs more memory than the data that really arrives.
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use flate2::read::GzDecoder;
 
+use crate::data::limits::{describe_bytes, MAX_IDX_BYTES};
 use crate::error::DataError;
 
 /// A stack of 8-bit greyscale images, row-major, `count * rows * cols` bytes.
@@ -27,19 +34,35 @@ pub struct Images {
 
 /// Reads an IDX3 images file (magic `0x00000803`), gzip or raw, from disk.
 pub fn read_images(path: &Path) -> Result<Images, DataError> {
-    parse_images(path, &read_maybe_gz(path)?)
+    let (file, len) = open(path)?;
+    images_from(path, file, len)
 }
 
 /// Reads an IDX1 labels file (magic `0x00000801`), gzip or raw, from disk.
 /// Every label must be a digit 0-9.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
-    parse_labels(path, &read_maybe_gz(path)?)
+    let (file, len) = open(path)?;
+    labels_from(path, file, len)
 }
 
 /// Parses the bytes of an IDX3 images file (gzip or raw); `path` is only used in errors.
 pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images, DataError> {
-    let raw = gunzip_if_needed(path, bytes)?;
-    let (dims, body) = parse_header(path, &raw, 3)?;
+    images_from(path, bytes, bytes.len() as u64)
+}
+
+/// Parses the bytes of an IDX1 labels file (gzip or raw); `path` is only used in errors.
+pub fn parse_labels(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    labels_from(path, bytes, bytes.len() as u64)
+}
+
+fn open(path: &Path) -> Result<(BufReader<File>, u64), DataError> {
+    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let len = file.metadata().map_err(|e| DataError::io(path, e))?.len();
+    Ok((BufReader::new(file), len))
+}
+
+fn images_from<R: Read>(path: &Path, reader: R, len: u64) -> Result<Images, DataError> {
+    let (dims, pixels) = read_idx(path, reader, len, 3)?;
     let (count, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
         return Err(DataError::invalid(
@@ -51,59 +74,75 @@ pub fn parse_images(path: &Path, bytes: &[u8]) -> Result<Images, DataError> {
         count,
         rows,
         cols,
-        pixels: body.to_vec(),
+        pixels,
     })
 }
 
-/// Parses the bytes of an IDX1 labels file (gzip or raw); `path` is only used in errors.
-pub fn parse_labels(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    let raw = gunzip_if_needed(path, bytes)?;
-    let (_, body) = parse_header(path, &raw, 1)?;
+fn labels_from<R: Read>(path: &Path, reader: R, len: u64) -> Result<Vec<u8>, DataError> {
+    let (_, body) = read_idx(path, reader, len, 1)?;
     if let Some((i, &l)) = body.iter().enumerate().find(|(_, &l)| l > 9) {
         return Err(DataError::invalid(
             path,
             format!("label {l} at index {i} is outside 0-9"),
         ));
     }
-    Ok(body.to_vec())
+    Ok(body)
 }
 
-fn read_maybe_gz(path: &Path) -> Result<Vec<u8>, DataError> {
-    std::fs::read(path).map_err(|e| DataError::io(path, e))
-}
-
-fn gunzip_if_needed<'a>(
+/// Reads an IDX file of `ndim` dimensions, gzip or raw, whose stored length is `len` bytes;
+/// returns its sizes and its body.
+fn read_idx<R: Read>(
     path: &Path,
-    bytes: &'a [u8],
-) -> Result<std::borrow::Cow<'a, [u8]>, DataError> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::invalid(path, format!("corrupt gzip stream: {e}")))?;
-        Ok(out.into())
+    mut reader: R,
+    len: u64,
+    ndim: usize,
+) -> Result<(Vec<usize>, Vec<u8>), DataError> {
+    let mut start = [0u8; 2];
+    let got = read_up_to(&mut reader, &mut start).map_err(|e| DataError::io(path, e))?;
+    let whole = start[..got].chain(reader);
+    if start == [0x1f, 0x8b] {
+        let gz = |e: std::io::Error| DataError::invalid(path, format!("corrupt gzip stream: {e}"));
+        read_body(path, GzDecoder::new(whole), None, ndim, gz)
     } else {
-        Ok(bytes.into())
+        read_body(path, whole, Some(len), ndim, |e| DataError::io(path, e))
     }
 }
 
-/// Checks the magic number and sizes; returns the sizes and the body of exactly the right length.
-fn parse_header<'a>(
+/// Reads `buf.len()` bytes or up to the end of `reader`; returns how many it read.
+fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Checks the magic number and sizes and reads the body of exactly the announced length.
+/// `raw_len` is the length of an uncompressed stream (`None` for gzip); `io_error` turns a read
+/// failure into the error to report.
+fn read_body<R: Read>(
     path: &Path,
-    raw: &'a [u8],
+    mut raw: R,
+    raw_len: Option<u64>,
     ndim: usize,
-) -> Result<(Vec<usize>, &'a [u8]), DataError> {
-    let expected_magic = 0x0800 | ndim as u32;
-    if raw.len() < 4 {
+    io_error: impl Fn(std::io::Error) -> DataError,
+) -> Result<(Vec<usize>, Vec<u8>), DataError> {
+    let header_len = 4 + 4 * ndim;
+    let mut header = vec![0u8; header_len];
+    let got = read_up_to(&mut raw, &mut header).map_err(&io_error)?;
+    if got < 4 {
         return Err(DataError::invalid(
             path,
-            format!(
-                "file is {} bytes long, too short for an IDX header",
-                raw.len()
-            ),
+            format!("file is {got} bytes long, too short for an IDX header"),
         ));
     }
-    let magic = u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]);
+    let magic = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    let expected_magic = 0x0800 | ndim as u32;
     if magic != expected_magic {
         let what = if ndim == 3 {
             "images (IDX3, unsigned byte)"
@@ -117,40 +156,71 @@ fn parse_header<'a>(
             ),
         ));
     }
-    let header_len = 4 + 4 * ndim;
-    if raw.len() < header_len {
+    if got < header_len {
         return Err(DataError::invalid(
             path,
-            format!("truncated header: {} bytes, need {header_len}", raw.len()),
+            format!("truncated header: {got} bytes, need {header_len}"),
         ));
     }
-    let dims: Vec<usize> = (0..ndim)
-        .map(|i| {
-            let o = 4 + 4 * i;
-            u32::from_be_bytes([raw[o], raw[o + 1], raw[o + 2], raw[o + 3]]) as usize
-        })
+    let dims: Vec<usize> = header[4..]
+        .chunks_exact(4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
         .collect();
     let expected = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| DataError::invalid(path, format!("sizes {dims:?} overflow")))?;
-    let body = &raw[header_len..];
-    if body.len() < expected {
-        return Err(DataError::invalid(
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| {
+            DataError::invalid(
+                path,
+                format!(
+                    "the header announces {}, more than the {} this reader accepts",
+                    describe(&dims),
+                    describe_bytes(MAX_IDX_BYTES)
+                ),
+            )
+        })?;
+    let truncated = |body: u64| {
+        DataError::invalid(
             path,
             format!(
-                "truncated: header announces {} ({expected} bytes) but the body has only {} bytes",
-                describe(&dims),
-                body.len()
+                "truncated: header announces {} ({expected} bytes) but the body has only {body} \
+                 bytes",
+                describe(&dims)
             ),
-        ));
+        )
+    };
+    if let Some(len) = raw_len {
+        let body = len.saturating_sub(header_len as u64);
+        if body < expected as u64 {
+            return Err(truncated(body));
+        }
+        if body > expected as u64 {
+            return Err(DataError::invalid(
+                path,
+                format!(
+                    "{} trailing bytes after the {} the header announces",
+                    body - expected as u64,
+                    describe(&dims)
+                ),
+            ));
+        }
     }
-    if body.len() > expected {
+    // A raw body's size was checked against the file; a gzip body grows with what arrives, so a
+    // stream that ends early costs no more than its data.
+    let mut body = Vec::with_capacity(if raw_len.is_some() { expected } else { 0 });
+    (&mut raw)
+        .take(expected as u64)
+        .read_to_end(&mut body)
+        .map_err(&io_error)?;
+    if body.len() < expected {
+        return Err(truncated(body.len() as u64));
+    }
+    if read_up_to(&mut raw, &mut [0u8; 1]).map_err(&io_error)? > 0 {
         return Err(DataError::invalid(
             path,
             format!(
-                "{} trailing bytes after the {} the header announces",
-                body.len() - expected,
+                "trailing bytes after the {} the header announces",
                 describe(&dims)
             ),
         ));

@@ -1,8 +1,17 @@
-//! Data in: MNIST IDX files, numeric matrices (`.npy`, TSV/CSV), and the [`Dataset`] of
-//! images and labels that the rest of the pipeline consumes.
+//! Data in: MNIST IDX files, input tables (`.npy`, TSV/CSV, word vectors; [`table`]), per-point
+//! metadata ([`metadata`], [`metadata_io`]), and the [`Dataset`] of images and labels that the
+//! rest of the pipeline consumes. Every reader has a byte-slice entry point (`parse_*`) beside
+//! its file one, and bounds what it allocates ([`limits`]).
 
 pub mod dataset;
+pub mod history;
 pub mod idx;
+pub mod limits;
 pub mod matrix;
+pub mod metadata;
+pub mod metadata_io;
+mod npy;
+pub mod table;
+mod text;
 
 pub use dataset::Dataset;

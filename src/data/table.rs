@@ -1,0 +1,329 @@
+//! Input tables: the vectors to reduce, read from `.npy`, TSV/CSV or word-vector text, with
+//! whatever per-point metadata the format carries (the words of a word-vector file).
+//!
+//! Formats, chosen by extension:
+//! - `.npy`: 2-D, any numeric dtype (float32/64, int8-64, uint8-64, either byte order, C or Fortran order);
+//! - `.tsv` (tabs) and `.csv` (commas, with CSV quoting), parsed by the `csv` crate: one row per
+//!   line, an optional header row (a first row with any field that is not a number, e.g. the
+//!   column names; the projector's tensor TSV has none), lines starting with `#` skipped;
+//! - `.txt` and `.vec`: whitespace-separated, either a numeric matrix (as above) or word vectors
+//!   in GloVe / word2vec / fastText text format, `word v1 ... vD` per line, with word2vec's
+//!   optional first line `N D`. A `.vec` file is always word vectors; a `.txt` file is when its
+//!   first line is a word (not a number) followed by numbers. The words become the text column
+//!   `word`; a word is everything before the last `D` fields, so words may hold any character,
+//!   spaces included, and quotes are not special. (Runs of whitespace cannot be split by the
+//!   `csv` crate, so these lines are split here.)
+//!
+//! Every value must be a finite number that fits float32; errors name the file, the line and
+//! the column (1-based). Sizes are bounded by [`crate::data::limits`].
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use ndarray::Array2;
+
+use crate::data::limits::{MAX_COLUMNS, MAX_VALUES};
+use crate::data::metadata::{Column, Metadata, Values};
+use crate::data::npy;
+use crate::data::text::{
+    count, csv_error, csv_reader, display_name, extension, is_number, parse_value, record_line,
+    LineLimit,
+};
+use crate::error::DataError;
+
+/// An input table: `N x D` vectors, the metadata its format carries, and a display name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// One row per point.
+    pub vectors: Array2<f32>,
+    /// The words of a word-vector file as a text column `word`; no columns otherwise.
+    pub metadata: Metadata,
+    /// The input's display name: the file stem, e.g. `glove-50d`.
+    pub name: String,
+}
+
+/// Reads a table from a file (see the module docs for the formats).
+pub fn read_table(path: &Path) -> Result<Table, DataError> {
+    let file = File::open(path).map_err(|e| DataError::io(path, e))?;
+    let len = file.metadata().map_err(|e| DataError::io(path, e))?.len();
+    table_from(path, BufReader::new(file), len)
+}
+
+/// Parses the bytes of a table file; `path` chooses the format by its extension and names the
+/// input in errors.
+pub fn parse_table(path: &Path, bytes: &[u8]) -> Result<Table, DataError> {
+    table_from(path, bytes, bytes.len() as u64)
+}
+
+fn table_from<R: BufRead>(path: &Path, reader: R, len: u64) -> Result<Table, DataError> {
+    let (vectors, metadata) = match extension(path).as_str() {
+        "npy" => no_metadata(npy::read_matrix(path, reader, len)?),
+        "tsv" => no_metadata(read_delimited(path, reader, b'\t', false)?),
+        "csv" => no_metadata(read_delimited(path, reader, b',', true)?),
+        ext @ ("txt" | "vec") => read_whitespace(path, reader, ext == "vec")?,
+        other => {
+            return Err(DataError::invalid(
+                path,
+                format!("unsupported extension '{other}': expected .npy, .tsv, .csv, .txt or .vec"),
+            ))
+        }
+    };
+    Ok(Table {
+        vectors,
+        metadata,
+        name: display_name(path),
+    })
+}
+
+fn no_metadata(vectors: Array2<f32>) -> (Array2<f32>, Metadata) {
+    let n = vectors.nrows();
+    (vectors, Metadata::empty(n))
+}
+
+/// Numeric rows as they arrive, checked for width and the size limits.
+struct Rows<'a> {
+    path: &'a Path,
+    width: usize,
+    values: Vec<f32>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(path: &'a Path) -> Self {
+        Self {
+            path,
+            width: 0,
+            values: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.values.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// Adds the row on `line` (1-based), whose fields are all values.
+    fn push<'f>(
+        &mut self,
+        line: u64,
+        fields: impl ExactSizeIterator<Item = &'f [u8]>,
+    ) -> Result<(), DataError> {
+        let bad = |problem: String| DataError::invalid(self.path, problem);
+        let n = fields.len();
+        if self.width == 0 {
+            if n > MAX_COLUMNS {
+                return Err(bad(format!(
+                    "line {line}: {n} columns, more than the {MAX_COLUMNS} this reader accepts"
+                )));
+            }
+            self.width = n;
+        } else if n != self.width {
+            return Err(bad(format!(
+                "line {line}: {}, but the first row has {}",
+                count(n, "field"),
+                self.width
+            )));
+        }
+        if self.values.len() + n > MAX_VALUES {
+            return Err(bad(format!(
+                "line {line}: more than {MAX_VALUES} values in all, the limit of this reader"
+            )));
+        }
+        for (k, field) in fields.enumerate() {
+            self.values
+                .push(parse_value(field, line, k + 1).map_err(bad)?);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Array2<f32>, DataError> {
+        if self.values.is_empty() {
+            return Err(DataError::invalid(
+                self.path,
+                "no numeric rows (empty input)",
+            ));
+        }
+        let rows = self.len();
+        Array2::from_shape_vec((rows, self.width), self.values)
+            .map_err(|e| DataError::invalid(self.path, e.to_string()))
+    }
+}
+
+/// A TSV or CSV table: an optional header row, then numbers.
+fn read_delimited<R: Read>(
+    path: &Path,
+    reader: R,
+    delimiter: u8,
+    quoting: bool,
+) -> Result<Array2<f32>, DataError> {
+    let mut csv = csv_reader(reader, delimiter, quoting, Some(b'#'));
+    let mut record = csv::ByteRecord::new();
+    let mut rows = Rows::new(path);
+    let mut first = true;
+    while csv
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
+        let header = first && record.iter().any(|f| !is_number(f));
+        first = false;
+        if !header {
+            rows.push(record_line(&record), record.iter())?;
+        }
+    }
+    rows.finish()
+}
+
+/// What a whitespace-separated file holds, decided by its first lines.
+#[derive(Clone, Copy)]
+enum Layout {
+    Matrix,
+    /// Word vectors of `dim` numbers; `declared` is the `N` of a word2vec `N D` first line.
+    Words {
+        dim: usize,
+        declared: Option<usize>,
+    },
+}
+
+/// A `.txt` or `.vec` file: a numeric matrix or word vectors (see the module docs).
+fn read_whitespace<R: Read>(
+    path: &Path,
+    reader: R,
+    always_words: bool,
+) -> Result<(Array2<f32>, Metadata), DataError> {
+    let mut reader = BufReader::new(LineLimit::new(reader, false));
+    let mut buf = Vec::new();
+    let mut layout: Option<Layout> = None;
+    // A first line `N D` that may be word2vec's header or a matrix row: (line, N, D).
+    let mut counts_line: Option<(u64, usize, usize)> = None;
+    let mut rows = Rows::new(path);
+    let mut words: Vec<Option<String>> = Vec::new();
+    let mut line_no = 0u64;
+    let mut past_header = false;
+    loop {
+        buf.clear();
+        let read = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| DataError::invalid(path, e.to_string()))?;
+        if read == 0 {
+            break;
+        }
+        line_no += 1;
+        let text = String::from_utf8_lossy(&buf);
+        let fields: Vec<&str> = text.split_ascii_whitespace().collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let is_word_line = fields.len() >= 2
+            && !is_number(fields[0].as_bytes())
+            && fields[1..].iter().all(|f| is_number(f.as_bytes()));
+        let current = match layout {
+            Some(l) => l,
+            None => {
+                if let Some(counts) = counts_line.take() {
+                    let (counts_at, n, d) = counts;
+                    let l = if always_words || is_word_line {
+                        if fields.len() != d + 1 {
+                            return Err(DataError::invalid(
+                                path,
+                                format!(
+                                    "line {line_no}: {}, but line {counts_at} announces \
+                                     {d} dimensions (a word and {d} numbers per line)",
+                                    count(fields.len(), "field")
+                                ),
+                            ));
+                        }
+                        Layout::Words {
+                            dim: d,
+                            declared: Some(n),
+                        }
+                    } else {
+                        push_counts(&mut rows, counts)?;
+                        past_header = true;
+                        Layout::Matrix
+                    };
+                    layout = Some(l);
+                    l
+                } else if let [n, d] = fields[..] {
+                    if let (Ok(n), Ok(d)) = (n.parse::<usize>(), d.parse::<usize>()) {
+                        counts_line = Some((line_no, n, d));
+                        continue;
+                    }
+                    *layout.insert(first_layout(&fields, is_word_line, always_words))
+                } else {
+                    *layout.insert(first_layout(&fields, is_word_line, always_words))
+                }
+            }
+        };
+        match current {
+            Layout::Words { dim, .. } => {
+                if dim == 0 || fields.len() < dim + 1 {
+                    return Err(DataError::invalid(
+                        path,
+                        format!(
+                            "line {line_no}: {}, but a word-vector line needs a word and \
+                             {} numbers",
+                            count(fields.len(), "field"),
+                            dim.max(1)
+                        ),
+                    ));
+                }
+                let numbers = &fields[fields.len() - dim..];
+                // The word is the text before the first number, whatever it holds.
+                let start = numbers[0].as_ptr() as usize - text.as_ptr() as usize;
+                rows.push(line_no, numbers.iter().map(|f| f.as_bytes()))?;
+                words.push(Some(text[..start].trim().to_string()));
+            }
+            Layout::Matrix if text.trim_start().starts_with('#') => {}
+            Layout::Matrix => {
+                let header = !past_header && fields.iter().any(|f| !is_number(f.as_bytes()));
+                past_header = true;
+                if !header {
+                    rows.push(line_no, fields.iter().map(|f| f.as_bytes()))?;
+                }
+            }
+        }
+    }
+    if let Some(counts) = counts_line {
+        // A file of one line `N D` is a one-row matrix.
+        push_counts(&mut rows, counts)?;
+    }
+    let vectors = rows.finish()?;
+    let metadata = match layout {
+        Some(Layout::Words { declared, .. }) => {
+            if let Some(n) = declared.filter(|&n| n != words.len()) {
+                return Err(DataError::invalid(
+                    path,
+                    format!(
+                        "the first line announces {n} words, but the file holds {}",
+                        words.len()
+                    ),
+                ));
+            }
+            let word = Column {
+                name: "word".to_string(),
+                values: Values::Text(words),
+            };
+            Metadata::new(vectors.nrows(), vec![word])
+                .map_err(|e| DataError::invalid(path, e.to_string()))?
+        }
+        _ => Metadata::empty(vectors.nrows()),
+    };
+    Ok((vectors, metadata))
+}
+
+/// Adds a first line `N D` that turned out to be a matrix row.
+fn push_counts(rows: &mut Rows, (line, n, d): (u64, usize, usize)) -> Result<(), DataError> {
+    let fields = [n.to_string(), d.to_string()];
+    rows.push(line, fields.iter().map(String::as_bytes))
+}
+
+/// The layout a first line (not word2vec's `N D`) implies.
+fn first_layout(fields: &[&str], is_word_line: bool, always_words: bool) -> Layout {
+    if always_words || is_word_line {
+        Layout::Words {
+            dim: fields.len() - 1,
+            declared: None,
+        }
+    } else {
+        Layout::Matrix
+    }
+}
