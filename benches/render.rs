@@ -6,12 +6,14 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use embedscope::progress::NoProgress;
 use embedscope::reduce::tsne::observer::{IterationInfo, Observer};
 use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions, TsneRecorder};
 use ndarray::s;
 
 fn gifs(c: &mut Criterion) {
     let (xyz, labels, _) = common::mnist_layout(10_000);
+    let colouring = std::sync::Arc::new(common::label_colouring(&labels));
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("gif_100_frames_10k_points");
     group.sample_size(10);
@@ -20,11 +22,14 @@ fn gifs(c: &mut Criterion) {
             frames: 100,
             ..RotationOptions::default()
         };
-        b.iter(|| rotation_gif(xyz.view(), &labels, &opts, &dir.path().join("r.gif")).unwrap());
+        let out = dir.path().join("r.gif");
+        b.iter(|| rotation_gif(xyz.view(), &colouring, &opts, &out, &mut NoProgress).unwrap());
     });
     group.bench_function("tsne_recorder", |b| {
         b.iter(|| {
-            let mut rec = TsneRecorder::new(labels.clone(), 10, GifOptions::default()).unwrap();
+            let mut rec =
+                TsneRecorder::new(labels.len(), colouring.clone(), 10, GifOptions::default())
+                    .unwrap();
             for it in 1..=990 {
                 let grow = 1e-3 * 1.01f32.powi(it as i32);
                 let coords = rec
@@ -38,8 +43,8 @@ fn gifs(c: &mut Criterion) {
                     kl: None,
                 });
             }
-            assert_eq!(rec.len(), 100);
-            rec.finish(&dir.path().join("t.gif")).unwrap();
+            rec.finish(&dir.path().join("t.gif"), &mut NoProgress)
+                .unwrap();
         });
     });
     group.finish();

@@ -1,58 +1,30 @@
 //! Renders sample pictures of the embedded MNIST-10k to a directory, for looking at:
-//! `cargo run --release --example render_samples -- OUT_DIR [TSNE_2D.npy]`.
+//! `cargo run --release --no-default-features --example render_samples -- OUT_DIR [TSNE_2D.npy]`.
 //!
-//! The layouts are a real PCA of the pixels (power iteration, computed here) and a synthetic
-//! t-SNE run (points drifting out of a tiny Gaussian cloud to a target layout while it grows,
+//! The layouts are a real PCA of the pixels (`embedscope::reduce::pca`) and a synthetic t-SNE
+//! run (points drifting out of a tiny Gaussian cloud to a target layout while it grows,
 //! with the early-exaggeration phase) driven through the `Observer` interface. With a 2-column
 //! `.npy` of real t-SNE output for the same digits, it draws that as a scatter and a digit map
 //! and uses it as the synthetic run's target (else the PCA layout is the target).
+//!
+//! Besides the digit labels, the PCA plot is drawn coloured by other metadata, as anyone's
+//! embedding might be: a 30-class text column (digit and how much ink it uses, e.g.
+//! `7 heavy`), a continuous column (the share of inked pixels) and no metadata at all.
 
 use std::path::{Path, PathBuf};
 
 use embedscope::data::matrix::read_matrix;
+use embedscope::data::metadata::{Column, Metadata, Values};
 use embedscope::data::Dataset;
+use embedscope::progress::NoProgress;
+use embedscope::reduce::pca;
 use embedscope::reduce::tsne::observer::{IterationInfo, Observer};
 use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions, TsneRecorder};
+use embedscope::render::colouring::Colouring;
 use embedscope::render::digits::{digit_map, DigitMapOptions};
 use embedscope::render::scatter::{plot, PlotStyle};
-use ndarray::{Array1, Array2, Axis};
+use ndarray::Array2;
 use rand::{Rng, SeedableRng};
-
-/// The top `k` principal components of `x` (power iteration with deflation) and the share of
-/// the variance each explains.
-fn pca(x: &Array2<f32>, k: usize) -> (Array2<f32>, Vec<f64>) {
-    let mean = x.mean_axis(Axis(0)).unwrap();
-    let c = x - &mean;
-    let total: f64 = c.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
-    let mut comps: Vec<Array1<f32>> = Vec::new();
-    let mut shares = Vec::new();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    for _ in 0..k {
-        let mut v: Array1<f32> = (0..x.ncols()).map(|_| rng.random::<f32>() - 0.5).collect();
-        for _ in 0..60 {
-            let mut w = c.t().dot(&c.dot(&v));
-            for u in &comps {
-                let d = w.dot(u);
-                w = w - u * d;
-            }
-            let norm = w.dot(&w).sqrt();
-            v = w / norm;
-        }
-        let proj = c.dot(&v);
-        shares.push(
-            proj.iter()
-                .map(|&p| f64::from(p) * f64::from(p))
-                .sum::<f64>()
-                / total,
-        );
-        comps.push(v);
-    }
-    let mut out = Array2::zeros((x.nrows(), k));
-    for (j, v) in comps.iter().enumerate() {
-        out.column_mut(j).assign(&c.dot(v));
-    }
-    (out, shares)
-}
 
 /// Feeds a synthetic t-SNE run to `obs`: a 1e-4-sized Gaussian cloud whose points drift to
 /// `target` (a 2-D layout, e.g. real t-SNE output) while the whole layout grows, with early
@@ -92,8 +64,11 @@ fn main() -> anyhow::Result<()> {
     let out = PathBuf::from(args.get(1).map_or("samples", String::as_str));
     std::fs::create_dir_all(&out)?;
     let data = Dataset::embedded();
-    let (pcs, shares) = pca(&data.pixels_f32(), 4);
+    let fitted = pca::fit(data.pixels_f32().view(), 3)?;
+    let (pcs, shares) = (&fitted.projected, &fitted.explained_variance_ratio);
     let pct = |k: usize| 100.0 * shares[k];
+    let labels = Metadata::from_labels(&data.labels);
+    let by_label = Colouring::from_column(Some(&labels.columns()[0]));
     let t0 = std::time::Instant::now();
 
     let style = PlotStyle {
@@ -106,8 +81,30 @@ fn main() -> anyhow::Result<()> {
         ..PlotStyle::default()
     };
     let pc12 = pcs.slice(ndarray::s![.., ..2]);
-    plot(pc12, &data.labels, &style, &out.join("pca.png"))?;
-    plot(pc12, &data.labels, &style, &out.join("pca.svg"))?;
+    plot(pc12, &by_label, &style, &out.join("pca.png"))?;
+    plot(pc12, &by_label, &style, &out.join("pca.svg"))?;
+    for (name, column) in other_columns(&data) {
+        let colouring = Colouring::from_column(column.as_ref());
+        let style = PlotStyle {
+            title: format!(
+                "MNIST-10k, pixels, coloured by {}",
+                column.as_ref().map_or("nothing", |c| c.name.as_str())
+            ),
+            ..style.clone()
+        };
+        plot(
+            pc12,
+            &colouring,
+            &style,
+            &out.join(format!("pca_{name}.png")),
+        )?;
+        plot(
+            pc12,
+            &colouring,
+            &style,
+            &out.join(format!("pca_{name}.svg")),
+        )?;
+    }
     let opts = DigitMapOptions {
         title: "MNIST-10k, pixels".to_string(),
         subtitle: style.subtitle.clone(),
@@ -118,7 +115,7 @@ fn main() -> anyhow::Result<()> {
         data.images(),
         data.rows,
         data.cols,
-        &data.labels,
+        &by_label,
         &opts,
         &out.join("pca_digits.png"),
     )?;
@@ -141,10 +138,11 @@ fn main() -> anyhow::Result<()> {
         ..RotationOptions::default()
     };
     rotation_gif(
-        pcs.slice(ndarray::s![.., ..3]),
-        &data.labels,
+        pcs.view(),
+        &by_label,
         &rot,
         &out.join("pca_rotation.gif"),
+        &mut NoProgress,
     )?;
     eprintln!("rotation: {:.2?}", t1.elapsed());
 
@@ -157,8 +155,10 @@ fn main() -> anyhow::Result<()> {
         None => pcs.slice(ndarray::s![.., ..2]).to_owned(),
     };
     let t2 = std::time::Instant::now();
+    let n = target.nrows();
     let mut rec = TsneRecorder::new(
-        data.labels[..target.nrows()].to_vec(),
+        n,
+        Colouring::from_column(Some(&Metadata::from_labels(&data.labels[..n]).columns()[0])),
         10,
         GifOptions {
             title: "MNIST-10k, t-SNE (synthetic run)".to_string(),
@@ -167,20 +167,69 @@ fn main() -> anyhow::Result<()> {
         },
     )?;
     synthetic_tsne(&target, 1000, &mut rec);
-    rec.finish(&out.join("tsne_synthetic.gif"))?;
+    rec.finish(&out.join("tsne_synthetic.gif"), &mut NoProgress)?;
     eprintln!("t-SNE GIF: {:.2?}", t2.elapsed());
     Ok(())
 }
 
+/// Metadata columns other than the label, by file-name suffix: `ink_class` (text, 30 classes:
+/// the digit and a tercile of its share of inked pixels, e.g. `7 heavy`), `ink` (float,
+/// continuous) and `none` (no column).
+fn other_columns(data: &Dataset) -> Vec<(&'static str, Option<Column>)> {
+    let ink: Vec<f64> = data
+        .images()
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().filter(|&&p| p > 127).count() as f64 / r.len() as f64)
+        .collect();
+    let mut sorted = ink.clone();
+    sorted.sort_by(f64::total_cmp);
+    let cut = |q: usize| sorted[sorted.len() * q / 3];
+    let (low, high) = (cut(1), cut(2));
+    let class: Vec<Option<String>> = ink
+        .iter()
+        .zip(&data.labels)
+        .map(|(&v, l)| {
+            let weight = if v < low {
+                "light"
+            } else if v < high {
+                "regular"
+            } else {
+                "heavy"
+            };
+            Some(format!("{l} {weight}"))
+        })
+        .collect();
+    vec![
+        (
+            "ink_class",
+            Some(Column {
+                name: "digit and ink".into(),
+                values: Values::Text(class),
+            }),
+        ),
+        (
+            "ink",
+            Some(Column {
+                name: "inked share".into(),
+                values: Values::Float(ink.into_iter().map(Some).collect()),
+            }),
+        ),
+        ("none", None),
+    ]
+}
+
 fn draw_real_tsne(path: &Path, data: &Dataset, out: &Path) -> anyhow::Result<()> {
     let y = read_matrix(path)?;
-    let labels = &data.labels[..y.nrows()];
+    let labels = Colouring::from_column(Some(
+        &Metadata::from_labels(&data.labels[..y.nrows()]).columns()[0],
+    ));
     let style = PlotStyle {
         title: "MNIST-10k, t-SNE".to_string(),
         subtitle: format!("t-SNE of {} digits ({})", y.nrows(), path.display()),
         ..PlotStyle::default()
     };
-    plot(y.view(), labels, &style, &out.join("tsne.png"))?;
+    plot(y.view(), &labels, &style, &out.join("tsne.png"))?;
     let images = data.images.slice(ndarray::s![..y.nrows(), ..]);
     let opts = DigitMapOptions {
         title: style.title.clone(),
@@ -192,7 +241,7 @@ fn draw_real_tsne(path: &Path, data: &Dataset, out: &Path) -> anyhow::Result<()>
         images,
         data.rows,
         data.cols,
-        labels,
+        &labels,
         &opts,
         &out.join("tsne_digits.png"),
     )?;

@@ -129,7 +129,11 @@ fn bad_inputs_name_the_problem_and_leave_nothing() {
     fails(
         d,
         &[s(&p), "--labels", s(&short), "--out", s(&out)],
-        &["points.npy", "short.npy", "300 points but 3 labels"],
+        &[
+            "--metadata",
+            "short.npy",
+            "3 rows of metadata for 300 points",
+        ],
     );
     let nan = d.join("nan.npy");
     let mut xyz = embedscope::data::matrix::read_matrix(&p).unwrap();
@@ -174,7 +178,19 @@ fn bad_inputs_name_the_problem_and_leave_nothing() {
         &[s(&p), "--images", "embedded", "--out", s(&d.join("o.svg"))],
         &["--images", ".png"],
     );
-    fails(d, &[s(&p), "--out", s(&out)], &["--labels"]);
+    fails(
+        d,
+        &[
+            s(&p),
+            "--labels",
+            s(&l),
+            "--color-by",
+            "kind",
+            "--out",
+            s(&out),
+        ],
+        &["--color-by", "no column 'kind'; the columns are: label"],
+    );
     let file = d.join("file");
     std::fs::write(&file, b"not a directory").unwrap();
     fails(
@@ -193,4 +209,34 @@ fn bad_inputs_name_the_problem_and_leave_nothing() {
         ],
         &["missing.npy"],
     );
+}
+
+#[test]
+fn string_classes_and_no_metadata_render() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (p, _) = inputs(d);
+    // A header row and string classes (more than the palette's 20), as a user's file would be.
+    let species = d.join("species.tsv");
+    let mut text = String::from("species\tsize\n");
+    for i in 0..300 {
+        text.push_str(&format!("kind-{:02}\t{}\n", i % 30, i as f64 / 7.0));
+    }
+    std::fs::write(&species, text).unwrap();
+    let svg = d.join("s.svg");
+    let o = render(&[s(&p), "--metadata", s(&species), "--out", s(&svg)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let body = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        body.contains("kind-00 (10)"),
+        "the legend names classes with counts"
+    );
+    assert!(
+        body.contains("other (11 classes"),
+        "classes beyond 19 are gathered"
+    );
+    let plain = d.join("plain.png");
+    let o = render(&[s(&p), "--out", s(&plain)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(decode_png(&plain).dimensions().0 > 0);
 }

@@ -12,8 +12,10 @@ use plotters::style::{FontStyle, RGBColor};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
-use super::palette::{self, Rgb, N_CLASSES};
-use super::text::{register_fonts, text_size, RasterBackend, FONT};
+use super::colouring::Colouring;
+use super::legend::Legend;
+use super::palette::{self, Rgb};
+use super::text::{fit_text, register_fonts, RasterBackend, FONT};
 use crate::error::RenderError;
 use crate::fsutil::write_atomic;
 
@@ -27,11 +29,12 @@ pub fn draw_err<E: std::fmt::Display>(e: E) -> RenderError {
     RenderError::Draw(e.to_string())
 }
 
-/// Checks that `points` has `columns` columns (`min..=max`), one label per row, labels in
-/// 0-9 and only finite coordinates (in the columns used).
+/// Checks that `points` has `columns` columns (`min..=max`), that `colouring` is for as many
+/// points (a [`Colouring::Single`] fits any number), that there are points, and only finite
+/// coordinates.
 pub fn validate(
     points: ArrayView2<'_, f32>,
-    labels: &[u8],
+    colouring: &Colouring,
     columns: (usize, usize),
     expected: &'static str,
 ) -> Result<(), RenderError> {
@@ -39,21 +42,11 @@ pub fn validate(
     if d < columns.0 || d > columns.1 {
         return Err(RenderError::Dimensions { expected, found: d });
     }
-    if n != labels.len() {
-        return Err(RenderError::LengthMismatch {
-            points: n,
-            labels: labels.len(),
-        });
+    if let Some(labels) = colouring.points().filter(|&m| m != n) {
+        return Err(RenderError::LengthMismatch { points: n, labels });
     }
     if n == 0 {
         return Err(RenderError::Empty);
-    }
-    if let Some((index, &label)) = labels
-        .iter()
-        .enumerate()
-        .find(|(_, &l)| usize::from(l) >= N_CLASSES)
-    {
-        return Err(RenderError::UnknownClass { label, index });
     }
     for (index, row) in points.rows().into_iter().enumerate() {
         if let Some(&value) = row.iter().find(|v| !v.is_finite()) {
@@ -63,11 +56,86 @@ pub fn validate(
     Ok(())
 }
 
-/// The lower-case extension of `path` ("" when it has none).
-pub fn extension(path: &Path) -> String {
-    path.extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default()
+/// The lower-case extension of `path` when it is one of `accepted`, else
+/// [`RenderError::UnsupportedExtension`] saying `expected`.
+pub fn check_extension(
+    path: &Path,
+    accepted: &[&str],
+    expected: &'static str,
+) -> Result<String, RenderError> {
+    let ext = crate::fsutil::extension(path);
+    if accepted.contains(&ext.as_str()) {
+        Ok(ext)
+    } else {
+        Err(RenderError::UnsupportedExtension {
+            path: path.to_path_buf(),
+            ext,
+            expected,
+        })
+    }
+}
+
+/// The point radius (pixels) that reads well for `n` points in a `plot` area, for every
+/// picture that draws points (scatter plots and GIFs): about a third of the side of the square
+/// each point would get, within 2.2-6 pixels (a GIF's opaque disc needs 2.2 to look round).
+pub fn auto_radius(n: usize, plot: Rect) -> f64 {
+    let per_point = f64::from(plot.width()) * f64::from(plot.height()) / n.max(1) as f64;
+    (0.35 * per_point.sqrt()).clamp(2.2, 6.0)
+}
+
+/// Checks a point radius set by the caller: `(0, 50]` pixels.
+pub fn check_radius(radius: Option<f64>) -> Result<(), RenderError> {
+    match radius {
+        Some(r) if !(r.is_finite() && r > 0.0 && r <= 50.0) => Err(RenderError::InvalidOption(
+            format!("point radius {r}: must be in (0, 50] pixels"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a page size: 120 to 8000 pixels each way.
+pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
+    let ok = |v: u32| (120..=8000).contains(&v);
+    if ok(width) && ok(height) {
+        Ok(())
+    } else {
+        Err(RenderError::InvalidOption(format!(
+            "size {width} x {height}: width and height must be 120-8000 pixels"
+        )))
+    }
+}
+
+/// A number as people write it: 3 significant digits (whole numbers in full), no trailing
+/// zeros, a true minus sign, exponents outside 0.001-999,999 ("−2.5", "50", "0.3", "2.5e7").
+pub fn number_label(v: f64) -> String {
+    if !v.is_finite() {
+        return "none".to_string();
+    }
+    let a = v.abs();
+    let trim = |t: String| {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    };
+    let s = if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        let t = format!("{a:.2e}");
+        let (mantissa, exponent) = t.split_once('e').expect("an exponent");
+        format!("{}e{exponent}", trim(mantissa.to_string()))
+    } else {
+        let decimals = if a == 0.0 {
+            0
+        } else {
+            (2 - a.log10().floor() as i32).clamp(0, 6) as usize
+        };
+        trim(format!("{a:.decimals$}"))
+    };
+    if v < 0.0 && s != "0" {
+        format!("\u{2212}{s}")
+    } else {
+        s
+    }
 }
 
 /// A fixed pseudo-random drawing order, so that no class is systematically painted over
@@ -76,21 +144,6 @@ pub fn draw_order(n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed_0fd0));
     order
-}
-
-/// The class names shown in legends: `names[label]` when given, else the label's digits.
-pub fn class_name(names: &[String], label: u8) -> String {
-    names
-        .get(usize::from(label))
-        .cloned()
-        .unwrap_or_else(|| label.to_string())
-}
-
-/// The sorted set of labels present.
-pub fn present_classes(labels: &[u8]) -> Vec<u8> {
-    let mut seen = [false; 256];
-    labels.iter().for_each(|&l| seen[usize::from(l)] = true);
-    (0..=255u8).filter(|&l| seen[usize::from(l)]).collect()
 }
 
 /// An axis-aligned pixel rectangle, `x0..x1` by `y0..y1`.
@@ -146,8 +199,9 @@ impl Theme {
     }
 }
 
-/// Where things go on a page: a header (title, subtitle), the plot, a legend column on the
-/// right and an optional footer line under the plot.
+/// Where things go on a page: a header (title, subtitle), the plot, the legend on the right
+/// ([`Legend`]) and an optional footer line under the plot. Title, subtitle and footer are
+/// shrunk (to 80%) or cut with an ellipsis to fit the page's width.
 #[derive(Debug, Clone)]
 pub struct Layout {
     /// Page size.
@@ -156,118 +210,105 @@ pub struct Layout {
     pub theme: Theme,
     /// The plot area.
     pub plot: Rect,
-    /// Top-left of the legend's first entry.
-    pub legend_at: (i32, i32),
-    /// Vertical distance between legend entries.
-    pub legend_step: i32,
+    /// The legend, right of the plot.
+    pub legend: Legend,
+    /// The title as drawn, with its font size.
+    title: (String, f64),
+    /// The subtitle as drawn, with its font size (empty: none).
+    subtitle: (String, f64),
     /// Baseline position of the footer text, when there is a footer.
     pub footer_at: Option<(i32, i32)>,
 }
 
+/// Title, subtitle and footer never shrink below this share of their size; then they are cut.
+const MIN_TEXT_SHARE: f64 = 0.8;
+
 impl Layout {
-    /// Lays out a page with a legend for `names` and, when `footer`, a footer line.
-    pub fn new(size: (u32, u32), names: &[String], subtitle: bool, footer: bool) -> Self {
+    /// Lays out a page with `title`, `subtitle` (empty: none), the legend of `colouring` and,
+    /// when `footer`, a footer line.
+    pub fn new(
+        size: (u32, u32),
+        colouring: &Colouring,
+        title: &str,
+        subtitle: &str,
+        footer: bool,
+    ) -> Self {
         register_fonts();
         let theme = Theme::for_size(size.0, size.1);
         let m = theme.margin;
+        let (w, h) = (size.0 as i32, size.1 as i32);
         let header = m
             + (theme.title * 1.1) as i32
-            + if subtitle {
-                (theme.subtitle * 1.2) as i32
-            } else {
+            + if subtitle.is_empty() {
                 0
+            } else {
+                (theme.subtitle * 1.2) as i32
             }
             + m;
-        let text_w = names
-            .iter()
-            .map(|n| text_size(n, theme.body, false).0 as i32)
-            .max()
-            .unwrap_or(0);
-        let dot = (theme.body * 0.4) as i32;
-        let legend_w = m + 2 * dot + m / 2 + text_w + m;
         let footer_h = if footer { (theme.body * 1.6) as i32 } else { 0 };
-        let (w, h) = (size.0 as i32, size.1 as i32);
+        let legend = Legend::plan(colouring, &theme, size.0, header, h - m);
         let plot = Rect {
             x0: m,
             y0: header,
-            x1: w - legend_w,
+            x1: legend.rect.x0 - if legend.rect.width() == 0 { m } else { 0 },
             y1: h - m - footer_h,
+        };
+        let line = w - 2 * m;
+        let fit = |text: &str, size: f64, bold: bool| {
+            fit_text(text, size, size * MIN_TEXT_SHARE, bold, line)
         };
         Self {
             size,
             theme,
             plot,
-            legend_at: (plot.x1 + m, plot.y0 + m / 2),
-            legend_step: (theme.body * 1.6) as i32,
+            legend,
+            title: fit(title, theme.title, true),
+            subtitle: fit(subtitle, theme.subtitle, false),
             footer_at: footer.then_some((m, h - m / 2 - (theme.body * 0.3) as i32)),
         }
     }
 
-    /// Draws the title, the subtitle and the legend of `classes`.
+    /// Draws the title, the subtitle and the legend.
     pub fn draw_frame_text<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
-        title: &str,
-        subtitle: &str,
-        classes: &[u8],
-        names: &[String],
     ) -> Result<(), RenderError> {
         let t = &self.theme;
         let m = t.margin;
-        let title_style = (FONT, t.title, FontStyle::Bold)
+        let title_style = (FONT, self.title.1, FontStyle::Bold)
             .into_font()
             .color(&rgb(palette::INK))
             .pos(Pos::new(HPos::Left, VPos::Top));
-        area.draw_text(title, &title_style, (m, m))
+        area.draw_text(&self.title.0, &title_style, (m, m))
             .map_err(draw_err)?;
-        if !subtitle.is_empty() {
-            let sub_style = (FONT, t.subtitle)
+        if !self.subtitle.0.is_empty() {
+            let sub_style = (FONT, self.subtitle.1)
                 .into_font()
                 .color(&rgb(palette::MUTED))
                 .pos(Pos::new(HPos::Left, VPos::Top));
             let y = m + (t.title * 1.2) as i32;
-            area.draw_text(subtitle, &sub_style, (m, y))
+            area.draw_text(&self.subtitle.0, &sub_style, (m, y))
                 .map_err(draw_err)?;
         }
-        let dot = (t.body * 0.4) as i32;
-        let label_style = (FONT, t.body)
-            .into_font()
-            .color(&rgb(palette::INK))
-            .pos(Pos::new(HPos::Left, VPos::Center));
-        for (i, &c) in classes.iter().enumerate() {
-            let (x, y) = (
-                self.legend_at.0,
-                self.legend_at.1 + i as i32 * self.legend_step,
-            );
-            let cy = y + self.legend_step / 2;
-            area.draw(&Circle::new(
-                (x + dot, cy),
-                dot,
-                rgb(palette::CLASS_COLOURS[usize::from(c)]).filled(),
-            ))
-            .map_err(draw_err)?;
-            area.draw_text(
-                &class_name(names, c),
-                &label_style,
-                (x + 2 * dot + m / 2, cy),
-            )
-            .map_err(draw_err)?;
-        }
-        Ok(())
+        self.legend.draw(area, t)
     }
 
-    /// Draws `text` on the footer line (left-aligned), when the layout has a footer.
+    /// Draws `text` on the footer line (left-aligned, fitted to the page's width), when the
+    /// layout has a footer.
     pub fn draw_footer<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
         text: &str,
     ) -> Result<(), RenderError> {
         if let Some(at) = self.footer_at {
-            let style = (FONT, self.theme.body)
+            let body = self.theme.body;
+            let room = self.size.0 as i32 - 2 * self.theme.margin;
+            let (text, size) = fit_text(text, body, body * MIN_TEXT_SHARE, false, room);
+            let style = (FONT, size)
                 .into_font()
                 .color(&rgb(palette::MUTED))
                 .pos(Pos::new(HPos::Left, VPos::Bottom));
-            area.draw_text(text, &style, at).map_err(draw_err)?;
+            area.draw_text(&text, &style, at).map_err(draw_err)?;
         }
         Ok(())
     }
@@ -420,29 +461,32 @@ pub fn write_png(path: &Path, raster: &Raster) -> Result<(), RenderError> {
             .map_err(std::io::Error::other)?;
         writer.finish().map_err(std::io::Error::other)
     })
-    .map_err(|source| RenderError::Io {
+    .map_err(|cause| RenderError::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::metadata::Metadata;
     use ndarray::array;
 
     #[test]
     fn validate_names_each_problem() {
         let p = array![[0.0f32, 1.0], [2.0, f32::NAN]];
-        let e = validate(p.view(), &[0, 1], (2, 2), "2")
+        let two = Colouring::from_column(Some(&Metadata::from_labels(&[0, 1]).columns()[0]));
+        let e = validate(p.view(), &two, (2, 2), "2")
             .unwrap_err()
             .to_string();
         assert!(e.contains("point 1") && e.contains("NaN"), "{e}");
-        let e = validate(p.view(), &[0], (2, 2), "2")
+        let one = Colouring::from_column(Some(&Metadata::from_labels(&[0]).columns()[0]));
+        let e = validate(p.view(), &one, (2, 2), "2")
             .unwrap_err()
             .to_string();
         assert!(e.contains("2 points but 1 labels"), "{e}");
-        let e = validate(p.view(), &[0, 1], (3, 3), "exactly 3")
+        let e = validate(p.view(), &Colouring::Single, (3, 3), "exactly 3")
             .unwrap_err()
             .to_string();
         assert!(
@@ -450,11 +494,11 @@ mod tests {
             "{e}"
         );
         let ok = array![[0.0f32, 1.0]];
-        let e = validate(ok.view(), &[12], (2, 2), "2")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("label 12"), "{e}");
-        validate(ok.view(), &[9], (2, 2), "2").unwrap();
+        validate(ok.view(), &one, (2, 2), "2").unwrap();
+        validate(ok.view(), &Colouring::Single, (2, 2), "2").unwrap();
+        let none = ok.slice(ndarray::s![..0, ..]);
+        let e = validate(none, &Colouring::Single, (2, 2), "2").unwrap_err();
+        assert!(matches!(e, RenderError::Empty));
     }
 
     #[test]
@@ -479,6 +523,20 @@ mod tests {
     }
 
     #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(number_label(50.0), "50");
+        assert_eq!(number_label(-2.5), "\u{2212}2.5");
+        assert_eq!(number_label(-0.0), "0");
+        assert_eq!(number_label(0.30000000000000004), "0.3");
+        assert_eq!(number_label(1234.5678), "1235");
+        assert_eq!(number_label(123.45), "123");
+        assert_eq!(number_label(0.012346), "0.0123");
+        assert_eq!(number_label(2.5e7), "2.5e7");
+        assert_eq!(number_label(-3e-5), "\u{2212}3e-5");
+        assert_eq!(number_label(f64::INFINITY), "none");
+    }
+
+    #[test]
     fn draw_order_is_a_fixed_permutation() {
         let a = draw_order(1000);
         assert_eq!(a, draw_order(1000));
@@ -486,6 +544,21 @@ mod tests {
         s.sort_unstable();
         assert_eq!(s, (0..1000).collect::<Vec<_>>());
         assert_ne!(a[..10], s[..10]);
+    }
+
+    #[test]
+    fn auto_radius_follows_the_point_count() {
+        let plot = Rect {
+            x0: 0,
+            y0: 0,
+            x1: 600,
+            y1: 560,
+        };
+        let r5k = auto_radius(5_000, plot);
+        assert!((2.8..3.0).contains(&r5k), "{r5k}");
+        assert_eq!(auto_radius(10, plot), 6.0);
+        assert_eq!(auto_radius(1_000_000, plot), 2.2);
+        assert!(check_radius(Some(0.0)).is_err() && check_radius(Some(3.0)).is_ok());
     }
 
     #[test]

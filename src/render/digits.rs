@@ -1,15 +1,14 @@
 //! The digit map: every (or a subsample of every) image drawn as a thumbnail at its embedded
-//! position, inked in its class colour: the classic t-SNE picture of MNIST. PNG only.
+//! position, inked in its point's colour (from a [`Colouring`]): the classic t-SNE picture of
+//! MNIST, and of any data set whose points are small images. PNG only.
 
 use std::path::Path;
 
 use ndarray::ArrayView2;
 
-use super::canvas::{
-    self, class_name, column_range, draw_order, present_classes, validate, Layout, Raster, View,
-};
+use super::canvas::{self, check_size, column_range, draw_order, validate, Layout, Raster, View};
+use super::colouring::Colouring;
 use super::palette;
-use super::scatter::check_size;
 use crate::error::RenderError;
 
 /// How a digit map looks. `Default`: 1400 x 1280 pixels, at most 3,000 thumbnails.
@@ -19,8 +18,6 @@ pub struct DigitMapOptions {
     pub title: String,
     /// Muted line under the title (empty: none).
     pub subtitle: String,
-    /// Legend names per label; labels without one show their digits.
-    pub class_names: Vec<String>,
     /// Page width in pixels.
     pub width: u32,
     /// Page height in pixels.
@@ -36,7 +33,6 @@ impl Default for DigitMapOptions {
         Self {
             title: "Digit map".to_string(),
             subtitle: String::new(),
-            class_names: (0..10).map(|d| d.to_string()).collect(),
             width: 1400,
             height: 1280,
             thumb: None,
@@ -46,18 +42,19 @@ impl Default for DigitMapOptions {
 }
 
 /// Draws `images` (`N x rows*cols` bytes, 0 = background, 255 = ink) as thumbnails at the
-/// first two columns of `points`, inked by `labels`, and writes the page to `path` (`.png`).
+/// first two columns of `points`, inked in the colours of `colouring` (for the same points, or
+/// [`Colouring::Single`]), and writes the page to `path` (`.png`).
 /// The file is written atomically; on error nothing is written.
 pub fn digit_map(
     points: ArrayView2<'_, f32>,
     images: ArrayView2<'_, u8>,
     rows: usize,
     cols: usize,
-    labels: &[u8],
+    colouring: &Colouring,
     opts: &DigitMapOptions,
     path: &Path,
 ) -> Result<(), RenderError> {
-    validate(points, labels, (2, usize::MAX), "at least 2")?;
+    validate(points, colouring, (2, usize::MAX), "at least 2")?;
     check_size(opts.width, opts.height)?;
     if images.nrows() != points.nrows() || images.ncols() != rows * cols || rows * cols == 0 {
         return Err(RenderError::Images(format!(
@@ -79,24 +76,13 @@ pub fn digit_map(
             "max images 0: must be >= 1".to_string(),
         ));
     }
-    let ext = canvas::extension(path);
-    if ext != "png" {
-        return Err(RenderError::UnsupportedExtension {
-            path: path.to_path_buf(),
-            ext,
-            expected: ".png (a digit map is a raster picture)",
-        });
-    }
+    canvas::check_extension(path, &["png"], ".png (a digit map is a raster picture)")?;
 
-    let classes = present_classes(labels);
-    let names: Vec<String> = classes
-        .iter()
-        .map(|&c| class_name(&opts.class_names, c))
-        .collect();
     let layout = Layout::new(
         (opts.width, opts.height),
-        &names,
-        !opts.subtitle.is_empty(),
+        colouring,
+        &opts.title,
+        &opts.subtitle,
         false,
     );
     let plot = layout.plot;
@@ -113,29 +99,21 @@ pub fn digit_map(
     );
 
     let mut raster = Raster::new(opts.width, opts.height);
-    let n = labels.len();
+    let n = points.nrows();
     let shown = opts.max_images.unwrap_or(n).min(n);
     for (k, i) in draw_order(n).into_iter().take(shown).enumerate() {
         if k % 512 == 0 {
             crate::interrupt::check()?;
         }
         let (x, y) = view.to_px(f64::from(points[[i, 0]]), f64::from(points[[i, 1]]));
-        let colour = palette::CLASS_COLOURS[usize::from(labels[i])];
+        let colour = colouring.colour(i);
         let image = images.row(i);
         let image = image
             .as_slice()
             .map_or_else(|| image.to_vec(), <[u8]>::to_vec);
         stamp_thumbnail(&mut raster, &image, (rows, cols), (x, y), thumb, colour);
     }
-    raster.draw(|area| {
-        layout.draw_frame_text(
-            area,
-            &opts.title,
-            &opts.subtitle,
-            &classes,
-            &opts.class_names,
-        )
-    })?;
+    raster.draw(|area| layout.draw_frame_text(area))?;
     canvas::write_png(path, &raster)
 }
 

@@ -1,18 +1,21 @@
-//! Colours: the ten class colours, the neutral greys, and the fixed GIF palette.
+//! Colours: Tableau 10 (the first ten of [`super::colouring::PALETTE`]), the neutral greys, and
+//! the fixed GIF palette.
 //!
-//! Class colours are Tableau 10 (the 2016 revision by Maureen Stone), designed to stay
-//! distinguishable for the common colour-vision deficiencies and on white. Every picture draws
-//! on [`BACKGROUND`] with text in [`INK`]/[`MUTED`] and frames in [`RULE`].
+//! Tableau 10 (the 2016 revision by Maureen Stone) is designed to stay distinguishable for the
+//! common colour-vision deficiencies and on white. Every picture draws on [`BACKGROUND`] with
+//! text in [`INK`]/[`MUTED`] and frames in [`RULE`].
 //!
-//! A GIF uses one global [`GifPalette`]: the background, a ramp of greys from background to ink
-//! (anti-aliased text lands on it), and every class colour at a few strengths towards the
-//! background (depth fog in 3-D, anti-aliased edges). Frames are quantised to it exactly, so no
-//! colour flickers between frames.
+//! A GIF uses one global [`GifPalette`], the same for every GIF whatever its colouring: the
+//! background, a ramp of greys from background to ink (anti-aliased text lands on it), and
+//! every colour a [`super::colouring::Colouring`] can give a point (the 20 palette colours,
+//! "other", "missing" and a [`RAMP_STEPS`]-step viridis ramp) at each of the [`FOG_LEVELS`]
+//! (depth fog in 3-D). Frames are quantised to it exactly, so no colour flickers between
+//! frames.
 
 /// An 8-bit sRGB colour.
 pub type Rgb = [u8; 3];
 
-/// Tableau 10, one colour per class 0-9.
+/// Tableau 10: the colours of the first ten classes (the digits 0-9 of MNIST).
 pub const CLASS_COLOURS: [Rgb; 10] = [
     [0x4e, 0x79, 0xa7], // blue
     [0xf2, 0x8e, 0x2b], // orange
@@ -35,15 +38,15 @@ pub const MUTED: Rgb = [0x5f, 0x5f, 0x5f];
 /// Frames, axes and tick marks.
 pub const RULE: Rgb = [0xb4, 0xb4, 0xb4];
 
-/// Number of distinct classes the palette can colour.
-pub const N_CLASSES: usize = CLASS_COLOURS.len();
+/// Strengths at which each point colour is in the GIF palette (1 = the colour itself, lower
+/// values are mixed towards the background): the depth fog of 3-D views.
+pub const FOG_LEVELS: [f32; 4] = [1.0, 0.85, 0.7, 0.55];
 
-/// Strengths at which each class colour is in the GIF palette (1 = the colour itself,
-/// lower values are mixed towards the background).
-pub const FOG_LEVELS: [f32; 6] = [1.0, 0.85, 0.7, 0.55, 0.4, 0.25];
+/// Steps of the viridis ramp that continuous colourings use in GIFs.
+pub const RAMP_STEPS: usize = 32;
 
 /// Number of greys between background and ink in the GIF palette (both ends included).
-const GREY_STEPS: usize = 40;
+const GREY_STEPS: usize = 32;
 
 /// `a` mixed towards `b` by `t` (0 gives `a`, 1 gives `b`), rounded.
 pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
@@ -53,9 +56,20 @@ pub fn mix(a: Rgb, b: Rgb, t: f32) -> Rgb {
     })
 }
 
-/// The colour of class `label` at `strength` (1 = full colour, 0 = background).
-pub fn class_colour(label: u8, strength: f32) -> Rgb {
-    mix(BACKGROUND, CLASS_COLOURS[usize::from(label)], strength)
+/// `colour` at `strength` (1 = the colour itself, 0 = the background).
+pub fn fog(colour: Rgb, strength: f32) -> Rgb {
+    mix(BACKGROUND, colour, strength)
+}
+
+/// Every colour a [`super::colouring::Colouring`] gives a point in a GIF: the categorical
+/// palette, "other", "missing" (and the single colour, the palette's first) and the viridis
+/// ramp of [`RAMP_STEPS`] steps.
+pub fn point_colours() -> Vec<Rgb> {
+    use super::colouring::{viridis_ramp, MISSING, OTHER, PALETTE};
+    let mut all = PALETTE.to_vec();
+    all.extend([OTHER, MISSING]);
+    all.extend(viridis_ramp(RAMP_STEPS));
+    all
 }
 
 /// The fixed palette of every GIF embedscope writes.
@@ -71,18 +85,23 @@ impl Default for GifPalette {
 }
 
 impl GifPalette {
-    /// Background, grey ramp, [`MUTED`], [`RULE`], then every class at every [`FOG_LEVELS`]
-    /// strength. Index 0 is the background.
+    /// Background, grey ramp, [`MUTED`], [`RULE`], then every point colour ([`point_colours`])
+    /// at every [`FOG_LEVELS`] strength. Index 0 is the background.
     pub fn new() -> Self {
         let mut colours: Vec<Rgb> = (0..GREY_STEPS)
             .map(|i| mix(BACKGROUND, INK, i as f32 / (GREY_STEPS - 1) as f32))
             .collect();
         colours.extend([MUTED, RULE]);
-        for label in 0..N_CLASSES as u8 {
-            colours.extend(FOG_LEVELS.iter().map(|&s| class_colour(label, s)));
+        for c in point_colours() {
+            colours.extend(FOG_LEVELS.iter().map(|&s| fog(c, s)));
         }
-        debug_assert!(colours.len() < 256, "one index stays free for transparency");
+        assert!(colours.len() < 256, "one index stays free for transparency");
         Self { colours }
+    }
+
+    /// The colours, index by index.
+    pub fn colours(&self) -> &[Rgb] {
+        &self.colours
     }
 
     /// Number of colours (at most 255).
@@ -153,8 +172,10 @@ mod tests {
         for i in 0..p.len() as u8 {
             assert_eq!(p.colour(p.nearest(p.colour(i))), p.colour(i));
         }
-        for (label, c) in CLASS_COLOURS.iter().enumerate() {
-            assert_eq!(p.colour(p.nearest(*c)), *c, "class {label}");
+        for c in point_colours() {
+            for s in FOG_LEVELS {
+                assert_eq!(p.colour(p.nearest(fog(c, s))), fog(c, s), "{c:?} at {s}");
+            }
         }
         assert_eq!(p.nearest(BACKGROUND), 0);
     }

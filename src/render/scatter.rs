@@ -1,8 +1,8 @@
-//! Still scatter plots of an embedding, points coloured by label, to PNG or SVG.
+//! Still scatter plots of an embedding, points coloured by a [`Colouring`], to PNG or SVG.
 //!
 //! The page has a bold title, a muted subtitle carrying the method and its numbers, the plot
-//! with light axes at equal aspect (data ranges plus 3% margins), and a legend of class names
-//! on the right. Points are drawn in a fixed shuffled order so that no class hides the others;
+//! with light axes at equal aspect (data ranges plus 3% margins), and the legend on the right
+//! (classes with their counts, or a colour bar; none for a single colour). Points are drawn in a fixed shuffled order so that no class hides the others;
 //! their size and opacity follow the number of points unless the caller sets them.
 
 use std::path::Path;
@@ -12,23 +12,22 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::canvas::{
-    self, class_name, column_range, draw_err, draw_order, present_classes, rgb, validate, Layout,
-    Raster, Rect, View,
+    self, auto_radius, check_radius, check_size, column_range, draw_err, draw_order, number_label,
+    rgb, validate, Layout, Raster, Rect, View,
 };
+use super::colouring::Colouring;
 use super::palette;
 use super::text::FONT;
 use crate::error::RenderError;
 use crate::fsutil::write_bytes_atomic;
 
-/// How a scatter plot looks. `Default` gives an 800 x 680 page with digit class names.
+/// How a scatter plot looks. `Default` gives an 800 x 680 page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlotStyle {
     /// Bold line at the top.
     pub title: String,
     /// Muted line under the title: the method and its numbers (empty: none).
     pub subtitle: String,
-    /// Legend names per label (`class_names[label]`); labels without one show their digits.
-    pub class_names: Vec<String>,
     /// Axis captions (x, y); empty strings draw none.
     pub axis_names: (String, String),
     /// Page width in pixels (the SVG's nominal width).
@@ -46,7 +45,6 @@ impl Default for PlotStyle {
         Self {
             title: "Embedding".to_string(),
             subtitle: String::new(),
-            class_names: (0..10).map(|d| d.to_string()).collect(),
             axis_names: (String::new(), String::new()),
             width: 800,
             height: 680,
@@ -60,13 +58,7 @@ impl PlotStyle {
     /// Checks sizes and point settings, naming the field at fault.
     pub fn validate(&self) -> Result<(), RenderError> {
         check_size(self.width, self.height)?;
-        if let Some(r) = self.point_radius {
-            if !(r.is_finite() && r > 0.0 && r <= 50.0) {
-                return Err(RenderError::InvalidOption(format!(
-                    "point radius {r}: must be in (0, 50] pixels"
-                )));
-            }
-        }
+        check_radius(self.point_radius)?;
         if let Some(a) = self.alpha {
             if !(a > 0.0 && a <= 1.0) {
                 return Err(RenderError::InvalidOption(format!(
@@ -78,94 +70,58 @@ impl PlotStyle {
     }
 }
 
-/// Checks a page size: 120 to 8000 pixels each way.
-pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
-    let ok = |v: u32| (120..=8000).contains(&v);
-    if ok(width) && ok(height) {
-        Ok(())
-    } else {
-        Err(RenderError::InvalidOption(format!(
-            "size {width} x {height}: width and height must be 120-8000 pixels"
-        )))
-    }
-}
-
-/// The point radius (pixels) that reads well for `n` points in a `plot` area: about a third
-/// of the side of the square each point would get, within 1.5-6 pixels.
-pub fn auto_radius(n: usize, plot: Rect) -> f64 {
-    let per_point = f64::from(plot.width()) * f64::from(plot.height()) / n.max(1) as f64;
-    (0.35 * per_point.sqrt()).clamp(1.5, 6.0)
-}
-
 /// The point opacity for `n` points: opaque-ish for a few, 0.5 for 10,000, 0.35 at least.
 pub fn auto_alpha(n: usize) -> f64 {
     (1.1 - 0.15 * (n.max(1) as f64).log10()).clamp(0.35, 0.9)
 }
 
-/// Plots the first two columns of `points` (`N x D`, `D >= 2`), coloured by `labels` (0-9), to
-/// `path`: `.png` (raster) or `.svg` (vector; text as `<text>` in DejaVu Sans with fallbacks).
+/// Plots the first two columns of `points` (`N x D`, `D >= 2`), coloured by `colouring` (made
+/// for the same `N` points, or [`Colouring::Single`]), to `path`: `.png` (raster) or `.svg` (vector; text as `<text>` in DejaVu Sans with fallbacks).
 /// The file is written atomically; on error nothing is written.
 pub fn plot(
     points: ArrayView2<'_, f32>,
-    labels: &[u8],
+    colouring: &Colouring,
     style: &PlotStyle,
     path: &Path,
 ) -> Result<(), RenderError> {
-    validate(points, labels, (2, usize::MAX), "at least 2")?;
+    validate(points, colouring, (2, usize::MAX), "at least 2")?;
     style.validate()?;
     let (w, h) = (style.width, style.height);
-    match canvas::extension(path).as_str() {
-        "png" => {
-            let mut raster = Raster::new(w, h);
-            raster.draw(|area| draw(area, points, labels, style))?;
-            canvas::write_png(path, &raster)
+    let ext = canvas::check_extension(path, &["png", "svg"], ".png or .svg")?;
+    if ext == "png" {
+        let mut raster = Raster::new(w, h);
+        raster.draw(|area| draw(area, points, colouring, style))?;
+        canvas::write_png(path, &raster)
+    } else {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+            draw(&area, points, colouring, style)?;
+            area.present().map_err(draw_err)?;
         }
-        "svg" => {
-            let mut svg = String::new();
-            {
-                let area = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-                draw(&area, points, labels, style)?;
-                area.present().map_err(draw_err)?;
-            }
-            write_bytes_atomic(path, svg.as_bytes()).map_err(|source| RenderError::Io {
-                path: path.to_path_buf(),
-                source,
-            })
-        }
-        ext => Err(RenderError::UnsupportedExtension {
+        write_bytes_atomic(path, svg.as_bytes()).map_err(|cause| RenderError::Io {
             path: path.to_path_buf(),
-            ext: ext.to_string(),
-            expected: ".png or .svg",
-        }),
+            cause,
+        })
     }
 }
 
 fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     points: ArrayView2<'_, f32>,
-    labels: &[u8],
+    colouring: &Colouring,
     style: &PlotStyle,
 ) -> Result<(), RenderError> {
-    let classes = present_classes(labels);
-    let names: Vec<String> = classes
-        .iter()
-        .map(|&c| class_name(&style.class_names, c))
-        .collect();
     let layout = Layout::new(
         (style.width, style.height),
-        &names,
-        !style.subtitle.is_empty(),
+        colouring,
+        &style.title,
+        &style.subtitle,
         false,
     );
     let t = layout.theme;
     area.fill(&rgb(palette::BACKGROUND)).map_err(draw_err)?;
-    layout.draw_frame_text(
-        area,
-        &style.title,
-        &style.subtitle,
-        &classes,
-        &style.class_names,
-    )?;
+    layout.draw_frame_text(area)?;
 
     let p = layout.plot;
     let has_x_name = !style.axis_names.0.is_empty();
@@ -204,8 +160,8 @@ fn draw<DB: DrawingBackend>(
         .axis_style(rgb(palette::RULE))
         .x_labels(6)
         .y_labels(6)
-        .x_label_formatter(&|v| tick_label(*v))
-        .y_label_formatter(&|v| tick_label(*v))
+        .x_label_formatter(&|v| tick_label(*v, x1 - x0))
+        .y_label_formatter(&|v| tick_label(*v, y1 - y0))
         .label_style(tick_font)
         .axis_desc_style(name_font)
         .x_desc(style.axis_names.0.as_str())
@@ -213,13 +169,13 @@ fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(draw_err)?;
 
-    let n = labels.len();
+    let n = points.nrows();
     let radius = style.point_radius.unwrap_or_else(|| auto_radius(n, inner));
     let alpha = style.alpha.unwrap_or_else(|| auto_alpha(n));
     let (xs, ys) = (points.column(0), points.column(1));
     chart
         .draw_series(draw_order(n).into_iter().map(|i| {
-            let colour = rgb(palette::CLASS_COLOURS[usize::from(labels[i])]);
+            let colour = rgb(colouring.colour(i));
             Circle::new(
                 (f64::from(xs[i]), f64::from(ys[i])),
                 radius,
@@ -230,41 +186,26 @@ fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A tick value as people write it: no trailing zeros, a true minus sign ("−2.5", "50", "0").
-fn tick_label(v: f64) -> String {
-    let rounded = (v * 1e6).round() / 1e6;
-    if rounded == 0.0 {
-        "0".to_string()
-    } else if rounded < 0.0 {
-        format!("\u{2212}{}", -rounded)
-    } else {
-        rounded.to_string()
-    }
+/// A tick value on an axis spanning `span`: [`number_label`], with rounding noise around zero
+/// shown as "0".
+fn tick_label(v: f64, span: f64) -> String {
+    number_label(if v.abs() < span.abs() * 1e-9 { 0.0 } else { v })
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn ticks_read_naturally() {
-        assert_eq!(super::tick_label(50.0), "50");
-        assert_eq!(super::tick_label(-2.5), "\u{2212}2.5");
-        assert_eq!(super::tick_label(-1e-12), "0");
-        assert_eq!(super::tick_label(0.30000000000000004), "0.3");
-    }
-
     use super::*;
 
     #[test]
-    fn auto_sizes_follow_the_point_count() {
-        let plot = Rect {
-            x0: 0,
-            y0: 0,
-            x1: 600,
-            y1: 560,
-        };
-        let r10k = auto_radius(10_000, plot);
-        assert!((1.9..2.2).contains(&r10k), "{r10k}");
-        assert_eq!(auto_radius(10, plot), 6.0);
+    fn ticks_read_naturally() {
+        assert_eq!(tick_label(50.0, 100.0), "50");
+        assert_eq!(tick_label(-2.5, 10.0), "\u{2212}2.5");
+        assert_eq!(tick_label(-1e-12, 10.0), "0");
+        assert_eq!(tick_label(1e-12, 1e-10), "1e-12");
+    }
+
+    #[test]
+    fn auto_alpha_follows_the_point_count() {
         assert!((auto_alpha(10_000) - 0.5).abs() < 1e-12);
         assert_eq!(auto_alpha(1), 0.9);
     }

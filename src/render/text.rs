@@ -96,6 +96,77 @@ pub fn text_size(text: &str, size: f64, bold: bool) -> (u32, u32) {
     )
 }
 
+/// `text` fitted into `max_width` pixels: at plotters font `size` if it fits, else at the
+/// largest size down to `min_size` that fits, else at `min_size` cut at a character boundary
+/// with an ellipsis ("…"). Returns the text to draw and its size; never wider than
+/// `max_width` (an empty string when not even the ellipsis fits).
+pub fn fit_text(text: &str, size: f64, min_size: f64, bold: bool, max_width: i32) -> (String, f64) {
+    let max_width = max_width.max(0) as u32;
+    let min_size = min_size.min(size);
+    let width = text_size(text, size, bold).0;
+    if width <= max_width {
+        return (text.to_string(), size);
+    }
+    // Width is proportional to the size: the size that fits, rounded down a little.
+    let fitted = size * f64::from(max_width) / f64::from(width) * 0.995;
+    if fitted >= min_size && text_size(text, fitted, bold).0 <= max_width {
+        return (text.to_string(), fitted);
+    }
+    (cut_end(text, min_size, bold, max_width as i32), min_size)
+}
+
+/// `text` at `size`, its end replaced by an ellipsis ("…") as needed to fit `max_width` pixels
+/// (an empty string when not even the ellipsis fits).
+pub fn cut_end(text: &str, size: f64, bold: bool, max_width: i32) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    longest_fit(text, size, bold, max_width, |k| {
+        let prefix: String = chars[..k].iter().collect();
+        format!("{}\u{2026}", prefix.trim_end())
+    })
+}
+
+/// `text` at `size`, its middle replaced by an ellipsis as needed to fit `max_width` pixels, so
+/// that both ends stay (legend names that differ only at the end stay apart).
+pub fn cut_middle(text: &str, size: f64, bold: bool, max_width: i32) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    longest_fit(text, size, bold, max_width, |k| {
+        let head: String = chars[..k.div_ceil(2)].iter().collect();
+        let tail: String = chars[chars.len() - k / 2..].iter().collect();
+        format!("{}\u{2026}{}", head.trim_end(), tail.trim_start())
+    })
+}
+
+/// `text` when it fits `max_width`; else its cut form `cut(k)` that keeps the most characters
+/// `k` and fits, or "" when none does. Widths grow with `k`, so this is a binary search.
+fn longest_fit(
+    text: &str,
+    size: f64,
+    bold: bool,
+    max_width: i32,
+    cut: impl Fn(usize) -> String,
+) -> String {
+    let max_width = max_width.max(0) as u32;
+    let fits = |t: &str| text_size(t, size, bold).0 <= max_width;
+    if fits(text) {
+        return text.to_string();
+    }
+    let (mut lo, mut hi) = (0usize, text.chars().count().saturating_sub(1));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(&cut(mid)) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let shortest = cut(lo);
+    if fits(&shortest) {
+        shortest
+    } else {
+        String::new()
+    }
+}
+
 /// plotters' bitmap backend on an RGB buffer, with exact text layout (see the module docs).
 pub struct RasterBackend<'a> {
     inner: BitMapBackend<'a>,
@@ -265,5 +336,31 @@ mod tests {
         assert!((f64::from(w) - 2.539 * em).abs() < 1.5, "{w}");
         assert!((f64::from(h) - 1.164 * em).abs() < 1.5, "{h}");
         assert!(text_size("Hello", 24.0, true).0 > w);
+    }
+
+    #[test]
+    fn fit_text_shrinks_then_cuts_with_an_ellipsis() {
+        let (t, s) = fit_text("Hello", 24.0, 12.0, false, 1000);
+        assert_eq!((t.as_str(), s), ("Hello", 24.0));
+        let w = text_size("Hello world", 24.0, false).0 as i32;
+        let (t, s) = fit_text("Hello world", 24.0, 12.0, false, w * 9 / 10);
+        assert_eq!(t, "Hello world");
+        assert!(s < 24.0 && s > 20.0, "{s}");
+        assert!(text_size(&t, s, false).0 as i32 <= w * 9 / 10);
+        let long = "t-SNE of a very long data set name, coloured by a very long column name";
+        let (t, s) = fit_text(long, 24.0, 20.0, true, 200);
+        assert_eq!(s, 20.0);
+        assert!(t.ends_with('\u{2026}') && t.len() < long.len(), "{t}");
+        assert!(text_size(&t, s, true).0 <= 200);
+        assert_eq!(fit_text(long, 24.0, 20.0, true, 3).0, "");
+        let name = "word class 7-2 (334)";
+        let w = text_size(name, 12.0, false).0 as i32;
+        assert_eq!(cut_middle(name, 12.0, false, w), name);
+        let cut = cut_middle(name, 12.0, false, w * 2 / 3);
+        assert!(
+            cut.starts_with("wor") && cut.ends_with("(334)") && cut.contains('\u{2026}'),
+            "{cut}"
+        );
+        assert!(text_size(&cut, 12.0, false).0 as i32 <= w * 2 / 3);
     }
 }

@@ -1,0 +1,445 @@
+//! From a metadata column to colours: the one rule every picture, the TensorBoard export and the
+//! HTML page share.
+//!
+//! - No column: every point in one colour ([`Colouring::Single`]).
+//! - Categorical (text columns; integer columns with at most [`MAX_INTEGER_CATEGORIES`]
+//!   distinct values; float columns with at most [`MAX_FLOAT_CATEGORIES`]): classes in natural
+//!   order (numeric order for numbers, else string order). With at most [`PALETTE.len()`]
+//!   classes each gets the palette colour of its rank, so the digits 0-9 keep Tableau 10's
+//!   colours. With more, the `PALETTE.len() - 1` largest classes (ties: natural order) keep
+//!   colours, in natural order, and the rest are gathered into one "other" entry.
+//!   Missing values form a "(missing)" entry in [`MISSING`] grey, outside the palette.
+//! - Continuous (other numeric columns): viridis from the column's minimum to its maximum,
+//!   missing values in [`MISSING`].
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use super::palette::{Rgb, CLASS_COLOURS};
+use crate::data::metadata::{Column, Values};
+
+/// Categorical colours: Tableau 10 (as drawn since the first pictures), then the light
+/// companions of Tableau 20 — twenty colours chosen to stay distinguishable on white for the
+/// common colour-vision deficiencies when paired with the legend's names.
+pub const PALETTE: [Rgb; 20] = [
+    CLASS_COLOURS[0],
+    CLASS_COLOURS[1],
+    CLASS_COLOURS[2],
+    CLASS_COLOURS[3],
+    CLASS_COLOURS[4],
+    CLASS_COLOURS[5],
+    CLASS_COLOURS[6],
+    CLASS_COLOURS[7],
+    CLASS_COLOURS[8],
+    CLASS_COLOURS[9],
+    [0xa0, 0xcb, 0xe8], // light blue
+    [0xff, 0xbe, 0x7d], // light orange
+    [0x8c, 0xd1, 0x7d], // light green
+    [0xb6, 0x99, 0x2d], // olive
+    [0x49, 0x98, 0x94], // dark teal
+    [0xd4, 0xa6, 0xc8], // light purple
+    [0x86, 0xbc, 0xb6], // light teal
+    [0xd3, 0x72, 0x95], // raspberry
+    [0xd7, 0xb5, 0xa6], // light brown
+    [0x2f, 0x4b, 0x7c], // navy
+];
+
+/// The colour of the "other" class (classes beyond the palette).
+pub const OTHER: Rgb = [0xc4, 0xc4, 0xc4];
+/// The colour of missing values, and of every point when there is no column.
+pub const MISSING: Rgb = [0x9a, 0x9a, 0x9a];
+/// The single colour of points without metadata.
+pub const SINGLE: Rgb = CLASS_COLOURS[0];
+
+/// Integer columns with at most this many distinct values are categorical.
+pub const MAX_INTEGER_CATEGORIES: usize = 50;
+/// Float columns with at most this many distinct values are categorical.
+pub const MAX_FLOAT_CATEGORIES: usize = 12;
+
+/// Viridis at 9 evenly spaced stops (matplotlib's), interpolated linearly.
+pub const VIRIDIS: [Rgb; 9] = [
+    [0x44, 0x01, 0x54],
+    [0x47, 0x2d, 0x7b],
+    [0x3b, 0x52, 0x8b],
+    [0x2c, 0x72, 0x8e],
+    [0x21, 0x91, 0x8c],
+    [0x28, 0xae, 0x80],
+    [0x5e, 0xc9, 0x62],
+    [0xad, 0xdc, 0x30],
+    [0xfd, 0xe7, 0x25],
+];
+
+/// How the points of a picture are coloured.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Colouring {
+    /// No metadata column: one colour for all.
+    Single,
+    /// One colour per class.
+    Categorical(Categories),
+    /// A colour map over a numeric column.
+    Continuous(Scale),
+}
+
+/// The classes of a categorical column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Categories {
+    /// The column's name.
+    pub column: String,
+    /// Legend entries: the coloured classes in natural order, then "other" (if any), then
+    /// "(missing)" (if any).
+    pub classes: Vec<Class>,
+    /// Per point, its entry in `classes`.
+    pub of_point: Vec<u16>,
+}
+
+/// What a legend entry stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassKind {
+    /// One value of the column.
+    Value,
+    /// Several values gathered because the palette ran out (`members` of them).
+    Other {
+        /// How many distinct values were gathered.
+        members: usize,
+    },
+    /// Points whose value is missing.
+    Missing,
+}
+
+/// One legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Class {
+    /// The value as written (e.g. `setosa`, `7`), or `other (12 classes)`, or `(missing)`.
+    pub name: String,
+    /// Points in the entry.
+    pub count: usize,
+    /// Its colour.
+    pub colour: Rgb,
+    /// A value, "other" or missing.
+    pub kind: ClassKind,
+}
+
+impl Class {
+    /// The legend text: the name with the count, e.g. `setosa (50)`, `other (11 classes, 340)`,
+    /// `(missing, 5)`; counts of 10,000 and more are grouped by thousands.
+    pub fn label(&self) -> String {
+        let count = group_thousands(self.count);
+        match self.kind {
+            ClassKind::Value => format!("{} ({count})", self.name),
+            ClassKind::Other { members } => format!("other ({members} classes, {count})"),
+            ClassKind::Missing => format!("(missing, {count})"),
+        }
+    }
+}
+
+/// `n` grouped by thousands with commas, from 10,000 up (`9999`, `10,000`, `1,234,567`).
+pub fn group_thousands(n: usize) -> String {
+    let digits = n.to_string();
+    if n < 10_000 {
+        return digits;
+    }
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A continuous colour scale over a numeric column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scale {
+    /// The column's name.
+    pub column: String,
+    /// Per point, its value; NaN when missing.
+    pub values: Vec<f64>,
+    /// The smallest present value.
+    pub min: f64,
+    /// The largest present value.
+    pub max: f64,
+}
+
+impl Scale {
+    /// Where `value` lies from `min` (0) to `max` (1); 0.5 when they are equal; `None` for NaN.
+    fn position(&self, value: f64) -> Option<f64> {
+        if value.is_nan() {
+            None
+        } else if self.max > self.min {
+            Some(((value - self.min) / (self.max - self.min)).clamp(0.0, 1.0))
+        } else {
+            Some(0.5)
+        }
+    }
+
+    /// The colour of `value` (viridis from `min` to `max`; [`MISSING`] for NaN).
+    pub fn colour(&self, value: f64) -> Rgb {
+        self.position(value).map_or(MISSING, viridis)
+    }
+
+    /// The colour of `value` on [`viridis_ramp`]`(steps)` (the nearest step), for pictures with
+    /// a fixed palette (GIFs); [`MISSING`] for NaN.
+    pub fn stepped_colour(&self, value: f64, steps: usize) -> Rgb {
+        let last = steps.max(2) - 1;
+        self.position(value).map_or(MISSING, |t| {
+            viridis((t * last as f64).round() / last as f64)
+        })
+    }
+}
+
+/// Viridis at `steps` (at least 2) evenly spaced positions, both ends included.
+pub fn viridis_ramp(steps: usize) -> Vec<Rgb> {
+    let last = steps.max(2) - 1;
+    (0..=last)
+        .map(|k| viridis(k as f64 / last as f64))
+        .collect()
+}
+
+/// Viridis at `t` in `[0, 1]`.
+pub fn viridis(t: f64) -> Rgb {
+    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    super::palette::mix(VIRIDIS[i], VIRIDIS[i + 1], (x - i as f64) as f32)
+}
+
+impl Colouring {
+    /// The colouring of `column` (or [`Colouring::Single`] without one), by the rule in the
+    /// module documentation.
+    pub fn from_column(column: Option<&Column>) -> Self {
+        let Some(column) = column else {
+            return Self::Single;
+        };
+        let values = &column.values;
+        let n = values.len();
+        let mut distinct: HashMap<String, usize> = HashMap::new();
+        for i in 0..n {
+            if let Some(v) = values.display(i) {
+                *distinct.entry(v).or_default() += 1;
+            }
+        }
+        let categorical = match values {
+            Values::Text(_) => true,
+            Values::Integer(_) => distinct.len() <= MAX_INTEGER_CATEGORIES,
+            Values::Float(_) => distinct.len() <= MAX_FLOAT_CATEGORIES,
+        };
+        if !categorical {
+            let values: Vec<f64> = (0..n)
+                .map(|i| values.number(i).unwrap_or(f64::NAN))
+                .collect();
+            let present = values.iter().copied().filter(|v| !v.is_nan());
+            let min = present.clone().fold(f64::INFINITY, f64::min);
+            let max = present.fold(f64::NEG_INFINITY, f64::max);
+            return Self::Continuous(Scale {
+                column: column.name.clone(),
+                values,
+                min,
+                max,
+            });
+        }
+        Self::Categorical(categories(column, distinct))
+    }
+
+    /// The number of points the colouring is for; `None` for [`Colouring::Single`], which
+    /// fits any number.
+    pub fn points(&self) -> Option<usize> {
+        match self {
+            Self::Single => None,
+            Self::Categorical(c) => Some(c.of_point.len()),
+            Self::Continuous(s) => Some(s.values.len()),
+        }
+    }
+
+    /// The colour of point `i`.
+    pub fn colour(&self, i: usize) -> Rgb {
+        match self {
+            Self::Single => SINGLE,
+            Self::Categorical(c) => c.classes[usize::from(c.of_point[i])].colour,
+            Self::Continuous(s) => s.colour(s.values[i]),
+        }
+    }
+
+    /// The colour of point `i`, a continuous scale cut to `steps` colours
+    /// ([`Scale::stepped_colour`]); categorical and single colours are unchanged.
+    pub fn stepped_colour(&self, i: usize, steps: usize) -> Rgb {
+        match self {
+            Self::Continuous(s) => s.stepped_colour(s.values[i], steps),
+            _ => self.colour(i),
+        }
+    }
+}
+
+/// Natural order of two values of a column: numerically when both are numbers.
+fn natural(a: &str, b: &str) -> Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y).then_with(|| a.cmp(b)),
+        _ => a.cmp(b),
+    }
+}
+
+fn categories(column: &Column, counts: HashMap<String, usize>) -> Categories {
+    let values = &column.values;
+    let mut names: Vec<(String, usize)> = counts.into_iter().collect();
+    names.sort_by(|a, b| natural(&a.0, &b.0));
+    let kept: Vec<(String, usize)> = if names.len() <= PALETTE.len() {
+        names.clone()
+    } else {
+        let mut by_size = names.clone();
+        // Stable: equal counts stay in natural order.
+        by_size.sort_by_key(|e| std::cmp::Reverse(e.1));
+        by_size.truncate(PALETTE.len() - 1);
+        by_size.sort_by(|a, b| natural(&a.0, &b.0));
+        by_size
+    };
+    let mut classes: Vec<Class> = kept
+        .iter()
+        .enumerate()
+        .map(|(rank, (name, count))| Class {
+            name: name.clone(),
+            count: *count,
+            colour: PALETTE[rank],
+            kind: ClassKind::Value,
+        })
+        .collect();
+    let index: HashMap<&str, u16> = kept
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.as_str(), k as u16))
+        .collect();
+    let gathered = names.len() - kept.len();
+    let other = (gathered > 0).then(|| {
+        classes.push(Class {
+            name: format!("other ({gathered} classes)"),
+            count: 0,
+            colour: OTHER,
+            kind: ClassKind::Other { members: gathered },
+        });
+        (classes.len() - 1) as u16
+    });
+    let missing_count = values.missing();
+    let missing = (missing_count > 0).then(|| {
+        classes.push(Class {
+            name: "(missing)".into(),
+            count: missing_count,
+            colour: MISSING,
+            kind: ClassKind::Missing,
+        });
+        (classes.len() - 1) as u16
+    });
+    let of_point: Vec<u16> = (0..values.len())
+        .map(|i| match values.display(i) {
+            None => missing.expect("a missing value was counted"),
+            Some(v) => match index.get(v.as_str()) {
+                Some(&k) => k,
+                None => other.expect("a value outside the kept classes"),
+            },
+        })
+        .collect();
+    if let Some(o) = other {
+        classes[usize::from(o)].count = of_point.iter().filter(|&&k| k == o).count();
+    }
+    Categories {
+        column: column.name.clone(),
+        classes,
+        of_point,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::metadata::Metadata;
+
+    fn text_column(values: &[Option<&str>]) -> Column {
+        Column {
+            name: "c".into(),
+            values: Values::Text(values.iter().map(|v| v.map(str::to_string)).collect()),
+        }
+    }
+
+    #[test]
+    fn digits_keep_tableau_colours_in_numeric_order() {
+        let labels: Vec<u8> = (0..30).map(|i| (29 - i) % 11 % 10).collect();
+        let m = Metadata::from_labels(&labels);
+        let Colouring::Categorical(c) = Colouring::from_column(m.columns().first()) else {
+            panic!("labels are categorical");
+        };
+        let names: Vec<&str> = c.classes.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+        for (k, class) in c.classes.iter().enumerate() {
+            assert_eq!(class.colour, CLASS_COLOURS[k]);
+        }
+        for (i, &l) in labels.iter().enumerate() {
+            assert_eq!(c.of_point[i], u16::from(l));
+        }
+        assert_eq!(c.classes.iter().map(|k| k.count).sum::<usize>(), 30);
+    }
+
+    #[test]
+    fn beyond_the_palette_the_largest_classes_keep_colours_and_the_rest_is_other() {
+        // 30 classes: class k has 100 - k points, so classes 0..19 are the largest.
+        let mut v: Vec<Option<String>> = Vec::new();
+        for k in 0..30 {
+            v.extend(std::iter::repeat_n(Some(format!("class-{k:02}")), 100 - k));
+        }
+        v.push(None);
+        let col = Column {
+            name: "kind".into(),
+            values: Values::Text(v.clone()),
+        };
+        let Colouring::Categorical(c) = Colouring::from_column(Some(&col)) else {
+            panic!("text is categorical");
+        };
+        assert_eq!(c.classes.len(), 21, "19 classes, other, missing");
+        assert_eq!(c.classes[0].name, "class-00");
+        assert_eq!(c.classes[18].name, "class-18");
+        assert_eq!(c.classes[19].kind, ClassKind::Other { members: 11 });
+        assert_eq!(
+            c.classes[19].count,
+            (19..30).map(|k| 100 - k).sum::<usize>()
+        );
+        assert_eq!(c.classes[20].kind, ClassKind::Missing);
+        assert_eq!(c.classes[20].count, 1);
+        let colours: std::collections::HashSet<Rgb> =
+            c.classes[..19].iter().map(|k| k.colour).collect();
+        assert_eq!(colours.len(), 19);
+        assert_eq!(c.of_point.len(), v.len());
+        assert_eq!(
+            Colouring::Categorical(c.clone()).colour(v.len() - 1),
+            MISSING
+        );
+    }
+
+    #[test]
+    fn many_distinct_numbers_are_continuous() {
+        let col = Column {
+            name: "score".into(),
+            values: Values::Float(
+                (0..100)
+                    .map(|i| Some(i as f64 / 10.0))
+                    .chain([None])
+                    .collect(),
+            ),
+        };
+        let Colouring::Continuous(s) = Colouring::from_column(Some(&col)) else {
+            panic!("100 distinct floats are continuous");
+        };
+        assert_eq!((s.min, s.max), (0.0, 9.9));
+        assert_eq!(s.colour(0.0), VIRIDIS[0]);
+        assert_eq!(s.colour(9.9), VIRIDIS[8]);
+        assert_eq!(s.colour(f64::NAN), MISSING);
+        let ramp = viridis_ramp(32);
+        assert_eq!((ramp[0], ramp[31]), (VIRIDIS[0], VIRIDIS[8]));
+        assert_eq!(s.stepped_colour(9.9, 32), VIRIDIS[8]);
+        assert!(ramp.contains(&s.stepped_colour(3.3, 32)));
+        assert_eq!(s.stepped_colour(f64::NAN, 32), MISSING);
+        assert_eq!(group_thousands(9999), "9999");
+        assert_eq!(group_thousands(1_234_567), "1,234,567");
+        let few = text_column(&[Some("b"), Some("a"), Some("b")]);
+        let Colouring::Categorical(c) = Colouring::from_column(Some(&few)) else {
+            panic!("text is categorical");
+        };
+        assert_eq!(c.of_point, [1, 0, 1]);
+        assert_eq!(Colouring::from_column(None).colour(5), SINGLE);
+    }
+}
