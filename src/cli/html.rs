@@ -1,0 +1,203 @@
+//! `embedscope html`: write the self-contained interactive page from files the other commands
+//! wrote: maps (`--map NAME=FILE`), metadata, thumbnails, and the original vectors whose k-NN
+//! graph the page shows on click.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use ndarray::Array2;
+
+use super::inputs;
+use super::progress::Bars;
+use crate::data::matrix::read_matrix;
+use crate::export::html::{write_page, Neighbors, PageMap, PageSpec, Thumbnails};
+use crate::reduce::tsne::neighbors::knn;
+
+/// Flags of `embedscope html`.
+#[derive(clap::Args, Debug)]
+pub struct HtmlArgs {
+    /// A map to show, `NAME=FILE` (N x 2 or N x 3, .npy/.tsv/.csv), e.g. "t-SNE 2-D=tsne2.npy";
+    /// repeat for several, the first is shown first.
+    #[arg(long = "map", value_name = "NAME=FILE", required = true)]
+    pub maps: Vec<String>,
+    /// Per-point metadata (for now: labels, a .npy integer vector or text, one per line).
+    #[arg(long, value_name = "FILE")]
+    pub metadata: Option<PathBuf>,
+    /// The metadata column to colour by when the page opens (default: the first column).
+    #[arg(long, value_name = "COLUMN")]
+    pub color_by: Option<String>,
+    /// Thumbnails shown on hover: `embedded` (the embedded MNIST-10k) or an MNIST directory,
+    /// one image per point in the same order.
+    #[arg(long, value_name = "embedded|DIR")]
+    pub images: Option<String>,
+    /// The original vectors (N x D, .npy/.tsv/.csv): clicking a point lists its nearest
+    /// neighbours among them.
+    #[arg(long, value_name = "FILE")]
+    pub neighbors_of: Option<PathBuf>,
+    /// Neighbours listed per point.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    pub neighbors: usize,
+    /// The page's title.
+    #[arg(long, value_name = "TEXT", default_value = "embedscope")]
+    pub title: String,
+    /// The page to write.
+    #[arg(long, value_name = "FILE.html")]
+    pub out: PathBuf,
+}
+
+/// One `--map`, read.
+#[derive(Debug)]
+struct MapFile {
+    /// The flag as given, for error messages.
+    flag: String,
+    name: String,
+    /// Where it came from, shown under the map.
+    caption: String,
+    coords: Array2<f32>,
+}
+
+/// The k-NN graph as the page wants it: indices and (not squared) distances.
+#[derive(Debug)]
+struct Graph {
+    k: usize,
+    indices: Vec<u32>,
+    distances: Vec<f32>,
+}
+
+impl HtmlArgs {
+    /// Loads and checks the inputs, computes the neighbour graph, writes the page.
+    pub fn run(self) -> anyhow::Result<()> {
+        let maps = self.read_maps()?;
+        let n = maps[0].coords.nrows();
+        for m in &maps {
+            if m.coords.nrows() != n {
+                bail!(
+                    "{}: {} points, but {} has {n}; every map must have the same points",
+                    m.flag,
+                    m.coords.nrows(),
+                    maps[0].flag
+                );
+            }
+        }
+        let metadata = inputs::metadata("metadata", self.metadata.as_deref(), n)?;
+        let colour_by = match &self.color_by {
+            Some(name) => {
+                metadata.column(name).context("--color-by")?;
+                Some(name.as_str())
+            }
+            None => metadata.columns().first().map(|c| c.name.as_str()),
+        };
+        let images = match &self.images {
+            Some(source) => Some(inputs::images("images", source, n)?),
+            None => None,
+        };
+        let graph = self.neighbor_graph(n)?;
+
+        let spec = PageSpec {
+            title: self.title.clone(),
+            subtitle: format!(
+                "{n} points{}",
+                match &self.neighbors_of {
+                    Some(p) => format!(", neighbours in {}", p.display()),
+                    None => String::new(),
+                }
+            ),
+            maps: maps
+                .iter()
+                .map(|m| PageMap {
+                    name: m.name.clone(),
+                    coords: m.coords.view(),
+                    caption: m.caption.clone(),
+                })
+                .collect(),
+            metadata: &metadata,
+            colour_by,
+            thumbnails: images.as_ref().map(|d| Thumbnails {
+                pixels: d.images(),
+                rows: d.rows,
+                cols: d.cols,
+            }),
+            neighbors: graph.as_ref().map(|g| Neighbors {
+                k: g.k,
+                indices: &g.indices,
+                distances: &g.distances,
+            }),
+        };
+        let out = write_page(&spec, &self.out, &mut Bars::new()).context("--out")?;
+        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        println!(
+            "wrote {}: {n} points, {} map(s){}{}, {:.1} MB; open it in a browser",
+            out.display(),
+            maps.len(),
+            if images.is_some() { ", thumbnails" } else { "" },
+            graph
+                .as_ref()
+                .map_or(String::new(), |g| format!(", {} neighbours per point", g.k)),
+            size as f64 / 1e6
+        );
+        Ok(())
+    }
+
+    /// Each `--map NAME=FILE` (split at the first `=`), read and checked.
+    fn read_maps(&self) -> anyhow::Result<Vec<MapFile>> {
+        let mut maps: Vec<MapFile> = Vec::new();
+        for raw in &self.maps {
+            let flag = format!("--map {raw}");
+            let Some((name, file)) = raw
+                .split_once('=')
+                .filter(|(n, f)| !n.trim().is_empty() && !f.is_empty())
+            else {
+                bail!("{flag}: expected NAME=FILE, e.g. \"t-SNE 2-D=tsne2.npy\"");
+            };
+            if maps.iter().any(|m| m.name == name) {
+                bail!("{flag}: the name '{name}' is used twice");
+            }
+            let coords = read_matrix(Path::new(file)).with_context(|| flag.clone())?;
+            if !matches!(coords.ncols(), 2 | 3) {
+                bail!("{flag}: {} columns; a map has 2 or 3", coords.ncols());
+            }
+            maps.push(MapFile {
+                caption: format!("from {file}"),
+                flag,
+                name: name.to_string(),
+                coords,
+            });
+        }
+        Ok(maps)
+    }
+
+    fn neighbor_graph(&self, n: usize) -> anyhow::Result<Option<Graph>> {
+        let Some(path) = &self.neighbors_of else {
+            return Ok(None);
+        };
+        let flag = format!("--neighbors-of {}", path.display());
+        let k = self.neighbors;
+        if k == 0 || k >= n {
+            bail!(
+                "--neighbors {k}: must be between 1 and the number of points minus one ({})",
+                n.saturating_sub(1)
+            );
+        }
+        let data = read_matrix(path).with_context(|| flag.clone())?;
+        if data.nrows() != n {
+            bail!(
+                "{flag}: {} rows, but the maps have {n} points",
+                data.nrows()
+            );
+        }
+        if let Some((at, v)) = data.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            bail!(
+                "{flag}: row {}, column {}: non-finite value {v}",
+                at / data.ncols(),
+                at % data.ncols()
+            );
+        }
+        let graph = knn(data.view(), k);
+        Ok(Some(Graph {
+            k,
+            indices: graph.indices,
+            // `knn` gives squared distances; the page lists distances.
+            distances: graph.dist2.iter().map(|&d| d.sqrt() as f32).collect(),
+        }))
+    }
+}

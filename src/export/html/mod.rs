@@ -1,0 +1,512 @@
+//! The interactive viewer: one self-contained HTML file that shows the embeddings.
+//!
+//! [`write_page`] embeds everything the page needs (no server, no network, works from
+//! `file://`): the maps as base64 float32, every metadata column as text, each column's
+//! [`Colouring`] computed here (class names, counts, colours and per-point class codes as
+//! base64 uint16, or per-point viridis colours for a continuous column) so the page colours
+//! exactly as the PNGs do, the thumbnails as one PNG sprite atlas, and the k-NN graph of the
+//! original vectors (base64 uint32 indices, float32 distances).
+//!
+//! The page itself (`assets/viewer/page.html`, `viewer.css`, `viewer.js`, plain JavaScript:
+//! WebGL `gl.POINTS` with a canvas-2D fallback) is compiled in with `include_str!`. The data
+//! travels as JSON in a `<script type="application/json">` element, with every `<`, `>` and
+//! `&` written as a `\u00XX` escape so no metadata value can close the element.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
+use ndarray::ArrayView2;
+use serde::Serialize;
+
+use crate::data::metadata::{Metadata, Values};
+use crate::error::ExportError;
+use crate::export::tensorboard::sprite::{self, SpriteImages, SpriteLayout};
+use crate::fsutil::write_atomic;
+use crate::progress::Progress;
+use crate::render::colouring::{ClassKind, Colouring, SINGLE};
+use crate::render::palette::Rgb;
+
+/// The page template; `{{TITLE}}`, `{{STYLE}}`, `{{SCRIPT}}` and `{{DATA}}` are filled in.
+const TEMPLATE: &str = include_str!("../../../assets/viewer/page.html");
+/// The page's style sheet.
+const STYLE: &str = include_str!("../../../assets/viewer/viewer.css");
+/// The page's program.
+const SCRIPT: &str = include_str!("../../../assets/viewer/viewer.js");
+
+/// Colours sampled along viridis for a continuous column's colour bar.
+const BAR_STEPS: usize = 64;
+
+/// What the page shows.
+#[derive(Debug, Clone)]
+pub struct PageSpec<'a> {
+    /// The page's title (e.g. "embedscope: MNIST autoencoder").
+    pub title: String,
+    /// A line under the title (e.g. "10,000 digits, 64-d codes").
+    pub subtitle: String,
+    /// The maps to switch between, first shown first; at least one.
+    pub maps: Vec<PageMap<'a>>,
+    /// One row per point (possibly no columns).
+    pub metadata: &'a Metadata,
+    /// The column to colour by when the page opens; `None`: one colour.
+    pub colour_by: Option<&'a str>,
+    /// Per-point thumbnails, shown on hover.
+    pub thumbnails: Option<Thumbnails<'a>>,
+    /// The k nearest neighbours of every point in the original space, shown on click.
+    pub neighbors: Option<Neighbors<'a>>,
+}
+
+/// One map of the points.
+#[derive(Debug, Clone)]
+pub struct PageMap<'a> {
+    /// Its name, e.g. "t-SNE 2-D".
+    pub name: String,
+    /// `N x 2` or `N x 3` coordinates.
+    pub coords: ArrayView2<'a, f32>,
+    /// A line shown under the map, e.g. "KL 1.78".
+    pub caption: String,
+}
+
+/// Greyscale thumbnails, one flattened `rows x cols` image per point (0 = black, as MNIST).
+#[derive(Debug, Clone, Copy)]
+pub struct Thumbnails<'a> {
+    /// `N x (rows*cols)` bytes.
+    pub pixels: ArrayView2<'a, u8>,
+    /// Rows (height) of each image.
+    pub rows: usize,
+    /// Columns (width) of each image.
+    pub cols: usize,
+}
+
+/// The k-NN graph of the original vectors.
+#[derive(Debug, Clone, Copy)]
+pub struct Neighbors<'a> {
+    /// Neighbours per point.
+    pub k: usize,
+    /// `N x k` row-major neighbour indices, nearest first.
+    pub indices: &'a [u32],
+    /// `N x k` row-major Euclidean distances (not squared) matching `indices`.
+    pub distances: &'a [f32],
+}
+
+/// The data embedded in the page, as the viewer reads it.
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    title: &'a str,
+    subtitle: &'a str,
+    n: usize,
+    maps: Vec<MapData<'a>>,
+    columns: Vec<ColumnData<'a>>,
+    /// The colouring without a column.
+    single: ColouringData,
+    /// Index into `columns` of the initial colouring.
+    colour_by: Option<usize>,
+    thumbnails: Option<ThumbnailData>,
+    neighbors: Option<NeighborData>,
+}
+
+#[derive(Debug, Serialize)]
+struct MapData<'a> {
+    name: &'a str,
+    caption: &'a str,
+    dims: usize,
+    /// Base64 little-endian float32, `N x dims` row-major.
+    coords: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ColumnData<'a> {
+    name: &'a str,
+    kind: &'static str,
+    /// Each value as the user would write it; `null` when missing.
+    values: Vec<Option<String>>,
+    colouring: ColouringData,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum ColouringData {
+    Single {
+        colour: String,
+    },
+    Categorical {
+        classes: Vec<ClassData>,
+        /// Base64 little-endian uint16: each point's entry in `classes`.
+        of_point: String,
+    },
+    Continuous {
+        min: f64,
+        max: f64,
+        missing: usize,
+        /// Base64 RGB bytes, 3 per point.
+        rgb: String,
+        /// Colours from `min` to `max` for the colour bar.
+        bar: Vec<String>,
+        /// The colour of missing values.
+        missing_colour: String,
+    },
+}
+
+#[derive(Debug, Serialize)]
+struct ClassData {
+    name: String,
+    count: usize,
+    colour: String,
+    kind: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct ThumbnailData {
+    /// Thumbnail width and height in the sprite.
+    width: usize,
+    height: usize,
+    /// Thumbnails per row of the sprite (row-major from the top left).
+    per_side: usize,
+    /// Base64 PNG: dark ink on white.
+    png: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NeighborData {
+    k: usize,
+    /// Base64 little-endian uint32, `N x k`.
+    indices: String,
+    /// Base64 little-endian float32, `N x k`.
+    distances: String,
+}
+
+/// Writes the page at `path` atomically and returns `path`. Errors name the input at fault (a
+/// map, `colour_by`, `thumbnails`, `neighbors`) or the file.
+pub fn write_page(
+    spec: &PageSpec<'_>,
+    path: &Path,
+    progress: &mut dyn Progress,
+) -> Result<PathBuf, ExportError> {
+    let page = render_page(spec, progress)?;
+    progress.begin("writing the page", 0);
+    let written = write_atomic(path, |w| w.write_all(page.as_bytes()));
+    progress.end();
+    written.map_err(|e| ExportError::io(path, e))?;
+    Ok(path.to_path_buf())
+}
+
+/// The whole page as text.
+fn render_page(spec: &PageSpec<'_>, progress: &mut dyn Progress) -> Result<String, ExportError> {
+    let payload = payload(spec, progress)?;
+    let json = serde_json::to_string(&payload)
+        .map_err(|e| ExportError::invalid("page data", e.to_string()))?;
+    Ok(fill(
+        TEMPLATE,
+        &[
+            ("TITLE", &escape_html(&spec.title)),
+            ("STYLE", STYLE),
+            ("SCRIPT", SCRIPT),
+            ("DATA", &escape_script_json(&json)),
+        ],
+    ))
+}
+
+/// Checks the spec and gathers everything the page embeds.
+fn payload<'a>(
+    spec: &'a PageSpec<'_>,
+    progress: &mut dyn Progress,
+) -> Result<Payload<'a>, ExportError> {
+    let n = spec.metadata.len();
+    check(spec)?;
+    progress.begin("page data", spec.metadata.columns().len() as u64);
+    let mut columns = Vec::new();
+    for (k, column) in spec.metadata.columns().iter().enumerate() {
+        columns.push(ColumnData {
+            name: &column.name,
+            kind: match column.values {
+                Values::Text(_) => "text",
+                Values::Integer(_) => "integer",
+                Values::Float(_) => "float",
+            },
+            values: (0..n).map(|i| column.values.display(i)).collect(),
+            colouring: colouring_data(&Colouring::from_column(Some(column)), n),
+        });
+        progress.update(k as u64 + 1, Some(&column.name));
+    }
+    progress.end();
+    let colour_by = match spec.colour_by {
+        None => None,
+        Some(name) => {
+            spec.metadata
+                .column(name)
+                .map_err(|e| ExportError::invalid("colour_by", e.to_string()))?;
+            spec.metadata.columns().iter().position(|c| c.name == name)
+        }
+    };
+    let maps = spec
+        .maps
+        .iter()
+        .map(|m| MapData {
+            name: &m.name,
+            caption: &m.caption,
+            dims: m.coords.ncols(),
+            coords: base64_f32(m.coords.iter().copied()),
+        })
+        .collect();
+    let thumbnails = match &spec.thumbnails {
+        None => None,
+        Some(t) => {
+            progress.begin("thumbnails", 0);
+            let sprite = sprite_data(t);
+            progress.end();
+            Some(sprite?)
+        }
+    };
+    let neighbors = spec.neighbors.map(|g| NeighborData {
+        k: g.k,
+        indices: BASE64.encode(
+            g.indices
+                .iter()
+                .flat_map(|i| i.to_le_bytes())
+                .collect::<Vec<_>>(),
+        ),
+        distances: base64_f32(g.distances.iter().copied()),
+    });
+    Ok(Payload {
+        title: &spec.title,
+        subtitle: &spec.subtitle,
+        n,
+        maps,
+        columns,
+        single: colouring_data(&Colouring::Single, n),
+        colour_by,
+        thumbnails,
+        neighbors,
+    })
+}
+
+/// Checks that every input agrees with the metadata's number of points.
+fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
+    let n = spec.metadata.len();
+    if n == 0 {
+        return Err(ExportError::invalid("metadata", "no points to show"));
+    }
+    if spec.maps.is_empty() {
+        return Err(ExportError::invalid(
+            "maps",
+            "the page needs at least one map",
+        ));
+    }
+    for (k, m) in spec.maps.iter().enumerate() {
+        let what = format!("map '{}'", m.name);
+        if spec.maps[..k].iter().any(|o| o.name == m.name) {
+            return Err(ExportError::invalid(what, "the name is used twice"));
+        }
+        if m.coords.nrows() != n {
+            return Err(ExportError::invalid(
+                what,
+                format!("{} points, but the metadata has {n}", m.coords.nrows()),
+            ));
+        }
+        if !matches!(m.coords.ncols(), 2 | 3) {
+            return Err(ExportError::invalid(
+                what,
+                format!("{} columns; a map has 2 or 3", m.coords.ncols()),
+            ));
+        }
+        if let Some((i, v)) = m.coords.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(ExportError::invalid(
+                what,
+                format!(
+                    "point {} has a non-finite coordinate ({v})",
+                    i / m.coords.ncols()
+                ),
+            ));
+        }
+    }
+    if let Some(t) = &spec.thumbnails {
+        if t.pixels.nrows() != n || t.pixels.ncols() != t.rows * t.cols {
+            return Err(ExportError::invalid(
+                "thumbnails",
+                format!(
+                    "{} images of {} pixels, but {n} points of {}x{} pixels were expected",
+                    t.pixels.nrows(),
+                    t.pixels.ncols(),
+                    t.rows,
+                    t.cols
+                ),
+            ));
+        }
+    }
+    if let Some(g) = &spec.neighbors {
+        if g.k == 0 || g.indices.len() != n * g.k || g.distances.len() != n * g.k {
+            return Err(ExportError::invalid(
+                "neighbors",
+                format!(
+                    "{} indices and {} distances for {n} points with k = {}; expected {} of each",
+                    g.indices.len(),
+                    g.distances.len(),
+                    g.k,
+                    n * g.k
+                ),
+            ));
+        }
+        if let Some((at, &j)) = g.indices.iter().enumerate().find(|(_, &j)| j as usize >= n) {
+            return Err(ExportError::invalid(
+                "neighbors",
+                format!(
+                    "point {} lists neighbour {j}, beyond the {n} points",
+                    at / g.k
+                ),
+            ));
+        }
+        if let Some((at, d)) = g
+            .distances
+            .iter()
+            .enumerate()
+            .find(|(_, d)| !d.is_finite() || **d < 0.0)
+        {
+            return Err(ExportError::invalid(
+                "neighbors",
+                format!(
+                    "point {} has distance {d}; distances are finite and >= 0",
+                    at / g.k
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The sprite atlas of the thumbnails, as the projector lays it out.
+fn sprite_data(t: &Thumbnails<'_>) -> Result<ThumbnailData, ExportError> {
+    let images = SpriteImages {
+        pixels: t.pixels,
+        rows: t.rows,
+        cols: t.cols,
+    };
+    let layout = SpriteLayout::new(t.pixels.nrows(), t.rows, t.cols)?;
+    let grey = sprite::render(&images, &layout)?;
+    let (width, height) = layout.size();
+    let mut png = Vec::new();
+    sprite::encode_png(
+        &mut png,
+        &grey,
+        width as u32,
+        height as u32,
+        png::Compression::Balanced,
+    )
+    .map_err(|e| ExportError::invalid("thumbnails", format!("PNG encoding failed: {e}")))?;
+    Ok(ThumbnailData {
+        width: layout.thumb_width,
+        height: layout.thumb_height,
+        per_side: layout.per_side,
+        png: BASE64.encode(png),
+    })
+}
+
+/// A [`Colouring`] as the page reads it.
+fn colouring_data(colouring: &Colouring, n: usize) -> ColouringData {
+    match colouring {
+        Colouring::Single => ColouringData::Single {
+            colour: hex(SINGLE),
+        },
+        Colouring::Categorical(c) => ColouringData::Categorical {
+            classes: c
+                .classes
+                .iter()
+                .map(|class| ClassData {
+                    name: class.name.clone(),
+                    count: class.count,
+                    colour: hex(class.colour),
+                    kind: match class.kind {
+                        ClassKind::Value => "value",
+                        ClassKind::Other { .. } => "other",
+                        ClassKind::Missing => "missing",
+                    },
+                })
+                .collect(),
+            of_point: BASE64.encode(
+                c.of_point
+                    .iter()
+                    .flat_map(|k| k.to_le_bytes())
+                    .collect::<Vec<_>>(),
+            ),
+        },
+        Colouring::Continuous(s) => ColouringData::Continuous {
+            min: s.min,
+            max: s.max,
+            missing: s.values.iter().filter(|v| v.is_nan()).count(),
+            rgb: BASE64.encode((0..n).flat_map(|i| colouring.colour(i)).collect::<Vec<_>>()),
+            bar: (0..BAR_STEPS)
+                .map(|k| {
+                    let t = k as f64 / (BAR_STEPS - 1) as f64;
+                    hex(s.colour(s.min + t * (s.max - s.min)))
+                })
+                .collect(),
+            missing_colour: hex(s.colour(f64::NAN)),
+        },
+    }
+}
+
+/// Base64 of little-endian float32 values.
+fn base64_f32(values: impl Iterator<Item = f32>) -> String {
+    BASE64.encode(values.flat_map(f32::to_le_bytes).collect::<Vec<_>>())
+}
+
+/// `#rrggbb`.
+fn hex(c: Rgb) -> String {
+    format!("#{:02x}{:02x}{:02x}", c[0], c[1], c[2])
+}
+
+/// Text safe inside HTML elements and attribute values.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON safe inside a `<script>` element: `<`, `>` and `&` can only occur inside JSON strings,
+/// where `\u003c`, `\u003e` and `\u0026` mean the same, so nothing can end the element.
+fn escape_script_json(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// `template` with each `{{KEY}}` replaced by its value, in one pass: values are never scanned
+/// for keys. Unknown keys are left as they are.
+fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out =
+        String::with_capacity(template.len() + values.iter().map(|v| v.1.len()).sum::<usize>());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").and_then(|end| {
+            values
+                .iter()
+                .find(|(k, _)| *k == &after[..end])
+                .map(|v| (end, v.1))
+        }) {
+            Some((end, value)) => {
+                out.push_str(value);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests;
