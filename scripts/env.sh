@@ -1,6 +1,9 @@
 # Sourced by the Makefile and .ci/run: installs what the build needs (once) and exports the
 # environment for building against libtorch.
 #
+# With EMBEDSCOPE_LEAN=1 (the lean build: `cargo build --no-default-features`, no libtorch) only
+# the first item is installed.
+#
 # - Debian's libopenblas-dev (ndarray-linalg's openblas-system backend): apt-get when root,
 #   otherwise stop with the command to run.
 # - libtorch: unless LIBTORCH or LIBTORCH_USE_PYTORCH is already set, an ignored virtualenv
@@ -33,6 +36,9 @@ _es_apt_install() {
 
 _es_setup() {
     _es_apt_install "/usr/lib/*/libopenblas.so" libopenblas-dev || return 1
+    if [ -n "${EMBEDSCOPE_LEAN:-}" ]; then
+        return 0
+    fi
     if [ -n "${LIBTORCH:-}" ] || [ -n "${LIBTORCH_USE_PYTORCH:-}" ] && [ -z "${EMBEDSCOPE_VENV_ACTIVE:-}" ]; then
         return 0
     fi

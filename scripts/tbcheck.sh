@@ -2,7 +2,7 @@
 # Checks `embedscope export` with the real TensorBoard through tbcheck (../shared/tools/tbcheck),
 # on synthetic inputs (examples/tb_fixture.rs: a fixed random projection of the pixels as 64-d
 # codes, clustered 2-D/3-D embeddings, loss and KL histories) for the embedded 10,000 digits and
-# for 70,000 points (the 10,000 tiled seven times, images given with --data; 28 px thumbnails
+# for 70,000 points (the 10,000 tiled seven times, images given with --images; 28 px thumbnails
 # still fit the 8192 px sprite) and 100,000 points (tiled ten times: thumbnails shrink to 25 px).
 #
 # For each size it checks two log directories, because tbcheck's --expect-dim holds for every
@@ -36,7 +36,7 @@ for copies in 1 7 10; do
   fixture "$in" "$copies"
   common=(--labels "$in/labels.npy" --codes "$in/codes.npy"
           --train-json "$in/train.json" --tsne-report "$in/report.json")
-  [ "$copies" -gt 1 ] && common+=(--data "$in/mnist")
+  if [ "$copies" -gt 1 ]; then common+=(--images "$in/mnist"); else common+=(--images embedded); fi
   expect=(--expect-points "$n" --expect-scalar train/loss --expect-sprite)
 
   embedscope export --out "$WORK/codes$n" "${common[@]}"

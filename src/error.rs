@@ -1,20 +1,25 @@
 //! Error types, one `thiserror` enum per domain.
 //!
 //! Every error that concerns a file names it, and says what is wrong with it, so the CLI can
-//! print a message a user can act on (see `main.rs`, which prints the whole error chain).
+//! print a message a user can act on (see `cli::finish`, which prints the whole error chain).
+//! An underlying error is part of the message (a `cause` field), not a chained source, so the
+//! chain never prints it twice.
 
 use std::path::PathBuf;
 
-/// Errors while reading or writing data files (MNIST IDX, `.npy`, TSV/CSV).
+/// Errors while reading or writing data files (MNIST IDX, `.npy`, TSV/CSV, metadata).
+///
+/// Each variant says its problem once: the I/O error is part of the message and not also a
+/// `source()`, so printing the error chain (`{:#}`) does not repeat it.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be opened, read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file concerned.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file was read but its content is malformed.
     #[error("{path}: {problem}")]
@@ -58,64 +63,11 @@ impl DataError {
     }
 
     /// Shorthand for [`DataError::Io`].
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            cause: error,
         }
-    }
-}
-
-/// Errors of the autoencoder: libtorch failures, devices, model files.
-#[derive(Debug, thiserror::Error)]
-pub enum ModelError {
-    /// A libtorch operation failed.
-    #[error("{context}: {source}")]
-    Torch {
-        /// What we were doing.
-        context: String,
-        /// The libtorch error.
-        source: tch::TchError,
-    },
-    /// `--device cuda` was asked for on a machine without a usable CUDA device.
-    #[error(
-        "--device cuda: no CUDA device is available (libtorch sees none); use --device auto or cpu"
-    )]
-    CudaUnavailable,
-    /// A saved model does not look like one of ours.
-    #[error("{path}: not an embedscope model: {problem}")]
-    BadModelFile {
-        /// The model file.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: String,
-    },
-    /// The data does not fit the model's input.
-    #[error("the model expects {expected} pixels per image but the data has {found}")]
-    InputSize {
-        /// Pixels the model was trained on.
-        expected: usize,
-        /// Pixels per image in the data.
-        found: usize,
-    },
-    /// A training parameter is out of range.
-    #[error("{flag}: {problem}")]
-    Param {
-        /// The flag concerned, e.g. `--epochs`.
-        flag: &'static str,
-        /// What is wrong.
-        problem: String,
-    },
-    /// The user pressed Ctrl-C.
-    #[error(transparent)]
-    Interrupted(#[from] crate::interrupt::Interrupted),
-}
-
-impl ModelError {
-    /// Wraps a libtorch error with what we were doing.
-    pub fn torch(context: impl Into<String>) -> impl FnOnce(tch::TchError) -> Self {
-        let context = context.into();
-        move |source| Self::Torch { context, source }
     }
 }
 
@@ -123,12 +75,12 @@ impl ModelError {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// A file or directory could not be created or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The file or directory concerned.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The data to export is inconsistent or unusable; `what` names the input (a flag, an
     /// embedding, a scalar tag), `problem` says what is wrong with it.
@@ -151,13 +103,16 @@ pub enum ExportError {
         step: i64,
     },
     /// The sprite image could not be encoded as PNG.
-    #[error("{path}: PNG encoding failed: {source}")]
+    #[error("{path}: PNG encoding failed: {cause}")]
     Png {
         /// The sprite file.
         path: PathBuf,
         /// The encoder's error.
-        source: png::EncodingError,
+        cause: png::EncodingError,
     },
+    /// A data file (the metadata TSV) could not be written.
+    #[error(transparent)]
+    Data(#[from] DataError),
     /// The user asked to stop (Ctrl-C); nothing was left behind.
     #[error(transparent)]
     Interrupted(#[from] crate::interrupt::Interrupted),
@@ -176,7 +131,7 @@ impl ExportError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }
@@ -184,12 +139,12 @@ impl ExportError {
 /// Errors while drawing plots, digit maps and animations.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    /// The points and the labels disagree on the number of items.
+    /// The points and the colouring's metadata (labels) disagree on the number of items.
     #[error("{points} points but {labels} labels; they must match")]
     LengthMismatch {
         /// Number of points (rows).
         points: usize,
-        /// Number of labels.
+        /// Number of labels (metadata values the colouring was made from).
         labels: usize,
     },
     /// A point has a NaN or infinite coordinate.
@@ -214,14 +169,6 @@ pub enum RenderError {
     /// There is nothing to draw.
     #[error("no points to draw")]
     Empty,
-    /// A label has no colour: the palette has ten classes.
-    #[error("label {label} at index {index} is outside 0-9 (the palette has 10 class colours)")]
-    UnknownClass {
-        /// The offending label.
-        label: u8,
-        /// Its index.
-        index: usize,
-    },
     /// The output extension names no format this function writes.
     #[error("{path}: unsupported output extension '{ext}': expected {expected}")]
     UnsupportedExtension {
@@ -236,12 +183,12 @@ pub enum RenderError {
     #[error("{0}")]
     InvalidOption(String),
     /// The output could not be written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {cause}")]
     Io {
         /// The output file.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The drawing backend failed (a bug or a missing glyph, never bad input).
     #[error("drawing failed: {0}")]
@@ -254,11 +201,12 @@ pub enum RenderError {
 /// Errors of the dimensionality reductions (t-SNE, PCA) and their quality measures.
 #[derive(Debug, thiserror::Error)]
 pub enum ReduceError {
-    /// A parameter is out of range; `flag` is the command-line flag that sets it.
-    #[error("{flag} {value}: {problem}")]
+    /// A parameter is out of range. `param` is the library's name for it (a command line maps
+    /// it to its flag, e.g. `learning_rate` to `--learning-rate`).
+    #[error("{param} {value}: {problem}")]
     InvalidParam {
-        /// The flag, e.g. `--perplexity`.
-        flag: &'static str,
+        /// The parameter, e.g. `perplexity`, `learning_rate`, `dims`, `method`.
+        param: &'static str,
         /// The offending value, as the user would write it.
         value: String,
         /// What is wrong with it, in words.

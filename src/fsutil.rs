@@ -18,16 +18,42 @@ pub fn write_atomic<F>(path: &Path, fill: F) -> io::Result<()>
 where
     F: FnOnce(&mut BufWriter<&mut fs::File>) -> io::Result<()>,
 {
-    let dir = parent_dir(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.", file_name(path)))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut tmp = temp_beside(path, ".tmp")?;
     {
         let mut w = BufWriter::new(tmp.as_file_mut());
         fill(&mut w)?;
         w.flush()?;
     }
+    persist(tmp, path)
+}
+
+/// [`write_atomic`] for writers that want a path (a library's `save(path)`): `fill` writes the
+/// temporary file at the path it is given, which is then synced and renamed over `path`. The
+/// temporary name keeps `path`'s extension, for writers that choose the format by it.
+pub fn write_atomic_at<F>(path: &Path, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&Path) -> io::Result<()>,
+{
+    let ext = path
+        .extension()
+        .map(|e| format!(".tmp.{}", e.to_string_lossy()))
+        .unwrap_or_else(|| ".tmp".to_string());
+    let tmp = temp_beside(path, &ext)?;
+    fill(tmp.path())?;
+    persist(tmp, path)
+}
+
+/// A hidden temporary file in `path`'s directory, removed when dropped.
+fn temp_beside(path: &Path, suffix: &str) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&format!(".{}.", file_name(path)))
+        .suffix(suffix)
+        .tempfile_in(parent_dir(path))
+}
+
+/// Makes the finished temporary file an ordinary output (0644), syncs it and renames it over
+/// `path`.
+fn persist(tmp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
     // Temporary files are created private (0600); outputs are ordinary files (0644).
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(0o644))?;
@@ -39,6 +65,37 @@ where
 /// Writes `bytes` to `path` atomically.
 pub fn write_bytes_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic(path, |w| w.write_all(bytes))
+}
+
+/// Writes `value` as pretty JSON (with a final newline), atomically. The error names the file.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, value).map_err(io::Error::other)?;
+        w.write_all(b"\n")
+    })
+    .map_err(|e| naming(path, e))
+}
+
+/// Reads a JSON file written by [`write_json`] (a report, a stage's record). The error names
+/// the file; one that is not JSON of the expected shape is [`io::ErrorKind::InvalidData`] and
+/// says where (line and column).
+pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> io::Result<T> {
+    let bytes = fs::read(path).map_err(|e| naming(path, e))?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        naming(
+            path,
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not the expected JSON: {e}"),
+            ),
+        )
+    })
+}
+
+/// `e` with the path in front of its message, keeping its kind (and no source, so an error
+/// chain prints the cause once).
+fn naming(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 /// A directory built under a temporary name and moved into place by [`AtomicDir::commit`].
@@ -99,6 +156,14 @@ impl AtomicDir {
     }
 }
 
+/// The lower-case extension of `path` ("" when it has none): how every reader and writer
+/// chooses a format.
+pub fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// Creates `dir` (and its parents) if needed.
 pub fn ensure_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
@@ -129,7 +194,7 @@ mod tests {
             w.write_all(b"partial")?;
             Err(io::Error::other("boom"))
         });
-        assert!(err.is_err());
+        assert_eq!(err.unwrap_err().to_string(), "boom");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 

@@ -11,7 +11,7 @@ pub mod error;
 pub mod export;
 pub mod fsutil;
 pub mod interrupt;
-pub mod model;
 pub mod pipeline;
+pub mod progress;
 pub mod reduce;
 pub mod render;

@@ -1,4 +1,5 @@
-//! The `embedscope` binary: parse the command line, run it, print the error chain on failure.
+//! The `embedscope` executable: parse the command line, run it, print the error chain on
+//! failure. It never loads libtorch: `train` and `encode` run in `embedscope-torch`.
 //! Exit status: 0 on success, 1 on an error, 130 when interrupted (Ctrl-C).
 
 use std::process::ExitCode;
@@ -7,15 +8,5 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     embedscope::interrupt::install();
-    match embedscope::cli::Cli::parse().run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err:#}");
-            if embedscope::interrupt::requested() {
-                ExitCode::from(130)
-            } else {
-                ExitCode::FAILURE
-            }
-        }
-    }
+    embedscope::cli::finish(embedscope::cli::Cli::parse().run())
 }

@@ -99,6 +99,8 @@ fn exports_the_embedded_digits_with_scalars() {
         &p("train.json"),
         "--tsne-report",
         &p("report.json"),
+        "--images",
+        "embedded",
     ]);
     assert!(result.status.success(), "{}", stderr(&result));
 
@@ -170,8 +172,10 @@ fn label_count_mismatch_is_a_clear_error() {
     assert_eq!(result.status.code(), Some(1));
     let err = stderr(&result);
     assert!(
-        err.contains(&format!("--codes {}: 6 points, but --labels", p("emb.tsv")))
-            && err.contains("holds 5 labels"),
+        err.contains(&format!(
+            "--metadata: {}: 5 rows of metadata for 6 points; they must match",
+            p("labels.txt")
+        )),
         "{err}"
     );
     assert_eq!(entries(dir), ["emb.tsv", "labels.txt"]);
@@ -202,27 +206,31 @@ fn unwritable_output_is_a_clear_error_and_leaves_nothing() {
 }
 
 #[test]
-fn sprite_images_must_match_the_points() {
+fn a_sprite_only_when_images_are_given() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     small_inputs(dir, 4, 4);
     let p = |name: &str| dir.join(name).to_str().unwrap().to_string();
-    let result = export(&[
-        "--out",
-        &p("logs"),
-        "--labels",
-        &p("labels.txt"),
-        "--codes",
-        &p("emb.tsv"),
-    ]);
+    let base = ["--labels", &p("labels.txt"), "--codes", &p("emb.tsv")].map(String::from);
+    let run = |out: &str, extra: &[&str]| {
+        let mut args: Vec<&str> = vec!["--out", out];
+        args.extend(base.iter().map(String::as_str));
+        args.extend(extra);
+        export(&args)
+    };
+    let plain = p("plain");
+    assert_eq!(run(&plain, &[]).status.code(), Some(0));
+    assert!(!dir.join("plain/sprite.png").exists());
+    assert!(dir.join("plain/metadata.tsv").exists());
+    let with = p("with");
+    assert_eq!(run(&with, &["--images", "embedded"]).status.code(), Some(0));
+    assert!(dir.join("with/sprite.png").exists());
+    let missing = p("no-such-dir");
+    let result = run(&p("bad"), &["--images", &missing]);
     assert_eq!(result.status.code(), Some(1));
     let err = stderr(&result);
-    assert!(
-        err.contains("the embedded MNIST-10k (no --data) holds 10000 images")
-            && err.contains("holds 4 labels"),
-        "{err}"
-    );
-    assert!(!dir.join("logs").exists());
+    assert!(err.contains(&format!("--images: {missing}")), "{err}");
+    assert!(!dir.join("bad").exists());
 }
 
 #[test]
@@ -263,7 +271,7 @@ fn bad_flags_and_histories_name_their_source() {
         ),
         (
             vec!["--embedding", &emb, "--tsne-report", &report],
-            format!("--tsne-report {report}: not the expected JSON"),
+            format!("--tsne-report: {report}: not the expected JSON"),
         ),
     ];
     for (extra, expected) in cases {

@@ -1,14 +1,17 @@
 //! `embedscope demo`: the whole pipeline on the embedded MNIST (or `--data DIR`), writing the
 //! README's pictures, TensorBoard logs and `report.json` into `--out` (default `output/`).
+//! The training runs in `embedscope-torch` (see [`super::backend`]); everything else here.
 
 use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
-use crate::model::train::TrainConfig;
-use crate::model::DeviceChoice;
+use super::backend::run_torch;
+use super::progress::Bars;
+use super::train::{DeviceArg, TrainArgs};
 use crate::pipeline::demo::{self, DemoConfig};
+use crate::pipeline::view::{Names, Settings};
 use crate::reduce::tsne::{LearningRate, TsneParams};
 
 /// Flags of `embedscope demo`. The defaults were chosen by measurement (see the README): about a
@@ -28,8 +31,8 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 6)]
     pub epochs: usize,
     /// Where to train: CUDA when available (auto), or force cpu / cuda.
-    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
-    pub device: DeviceChoice,
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
     /// Seed of the autoencoder and the t-SNE.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -57,30 +60,44 @@ impl DemoArgs {
         if self.gif_every == 0 {
             bail!("--gif-every 0: must be at least 1");
         }
-        crate::model::device::set_cpu_threads(self.threads)?;
         let cfg = DemoConfig {
-            data: self.data,
-            out: self.out,
-            force: self.force,
-            train: TrainConfig {
-                epochs: self.epochs,
-                seed: self.seed,
-                ..TrainConfig::default()
-            }
-            .check()?,
-            device: self.device.resolve()?,
-            tsne: TsneParams {
-                perplexity: self.perplexity,
-                learning_rate: LearningRate::Auto,
-                iterations: self.iterations,
-                seed: self.seed,
-                ..TsneParams::default()
-            },
-            gif_every: self.gif_every,
+            data: self.data.clone(),
             limit: self.limit,
+            view: Settings {
+                out: self.out.clone(),
+                force: self.force,
+                tsne: TsneParams {
+                    perplexity: self.perplexity,
+                    learning_rate: LearningRate::Auto,
+                    iterations: self.iterations,
+                    seed: self.seed,
+                    ..TsneParams::default()
+                },
+                gif_every: self.gif_every,
+                colour_by: None,
+                pca_dims: 0,
+                names: Names::for_stem("mnist_autoencoder"),
+                input_scalars: Vec::new(),
+            },
         };
-        let report = demo::run(&cfg)?;
-        println!("{}", demo::summary(&report, &cfg.out));
+        let mut train = |model_dir: &std::path::Path| {
+            let mut args = TrainArgs::demo_command(
+                self.data.as_deref(),
+                model_dir,
+                self.epochs,
+                self.seed,
+                self.device,
+                self.threads,
+                self.limit,
+            );
+            if self.force {
+                args.retain(|a| a != "--reuse");
+            }
+            run_torch(&args)
+        };
+        let mut bars = Bars::new();
+        let report = demo::run(&cfg, &mut train, &mut bars).map_err(super::flag_error)?;
+        println!("{}", demo::summary(&report));
         Ok(())
     }
 }

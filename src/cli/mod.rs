@@ -1,18 +1,29 @@
 //! The command line: clap definitions, each subcommand in its own file. Every subcommand turns
-//! its raw flags into a validated configuration before any work starts (errors name the flag).
+//! its raw flags into a validated configuration before any work starts (errors name the flag),
+//! and this is the only layer that draws progress bars ([`progress`]).
+//!
+//! Two executables share these definitions: `embedscope` runs everything except `train` and
+//! `encode`, which it hands to `embedscope-torch` ([`backend`]) so that it never loads
+//! libtorch itself.
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod backend;
 pub mod demo;
 pub mod encode;
 pub mod export;
+pub mod html;
+pub mod inputs;
 pub mod pca;
 pub mod progress;
 pub mod render;
 pub mod train;
 pub mod tsne;
+pub mod view;
 
-/// Visualise an MNIST autoencoder's embedding: train, reduce (t-SNE, PCA), plot, export.
+/// Visualise embeddings: train an MNIST autoencoder, reduce (t-SNE, PCA), plot, export.
 #[derive(Debug, Parser)]
 #[command(name = "embedscope", version, about, long_about = None)]
 pub struct Cli {
@@ -30,7 +41,7 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Recompute codes.npy / labels.npy from saved weights, without retraining.
     Encode(encode::EncodeArgs),
-    /// Embed the rows of a matrix in 2-D or 3-D with Barnes-Hut (or exact) t-SNE.
+    /// Embed the rows of a matrix in 2-D or 3-D with t-SNE (Barnes-Hut, FFT or exact).
     Tsne(tsne::TsneArgs),
     /// Project the rows of a matrix on their principal components; report explained variance.
     Pca(pca::PcaArgs),
@@ -38,19 +49,63 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Draw points as a scatter plot (PNG/SVG), a digit map, or a turning 3-D GIF.
     Render(render::RenderArgs),
+    /// Any vectors and metadata to t-SNE and PCA maps, GIFs, TensorBoard logs and a report.
+    View(view::ViewArgs),
+    /// Write one self-contained interactive HTML page of the maps (no server needed).
+    Html(html::HtmlArgs),
 }
 
 impl Cli {
-    /// Runs the chosen subcommand.
+    /// Runs the chosen subcommand in `embedscope`: `train` and `encode` go to
+    /// `embedscope-torch`.
     pub fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Demo(a) => a.run(),
-            Command::Train(a) => a.run(),
-            Command::Encode(a) => a.run(),
+            Command::Train(_) | Command::Encode(_) => Err(backend::exec_torch()),
             Command::Tsne(a) => a.run(),
             Command::Pca(a) => a.run(),
             Command::Export(a) => a.run(),
             Command::Render(a) => a.run(),
+            Command::View(a) => a.run(),
+            Command::Html(a) => a.run(),
         }
     }
+}
+
+/// The exit status for a command's result, printing the error chain on failure: 0 on success,
+/// 1 on an error, 130 when interrupted (Ctrl-C).
+pub fn finish(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            if crate::interrupt::requested() || err.is::<crate::interrupt::Interrupted>() {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// The command-line flag of a library parameter: `learning_rate` is `--learning-rate`.
+pub fn flag(param: &str) -> String {
+    format!("--{}", param.replace('_', "-"))
+}
+
+/// A library error about a parameter, reworded with the flag that sets it; other errors pass.
+pub fn flag_error<E>(err: E) -> anyhow::Error
+where
+    E: Into<anyhow::Error>,
+{
+    let err: anyhow::Error = err.into();
+    if let Some(crate::error::ReduceError::InvalidParam {
+        param,
+        value,
+        problem,
+    }) = err.downcast_ref()
+    {
+        return anyhow::anyhow!("{} {value}: {problem}", flag(param));
+    }
+    err
 }

@@ -10,14 +10,15 @@ use anyhow::{bail, Context};
 use ndarray::s;
 
 use crate::data::matrix::{read_matrix, write_npy};
+use crate::fsutil::write_json;
 use crate::pipeline::reports::{PcaReport, SUMMARY_COMPONENTS};
-use crate::pipeline::train::write_json;
 use crate::reduce::pca;
 
 /// Flags of `embedscope pca`.
 #[derive(clap::Args, Debug)]
 pub struct PcaArgs {
-    /// Input matrix, one point per row: .npy (float32/float64, 2-D), .tsv, .csv or .txt.
+    /// Input matrix, one point per row: .npy (any numeric dtype, 2-D), TSV/CSV (header or
+    /// not), or word vectors (.txt/.vec: a word, then the numbers).
     pub input: PathBuf,
     /// Output projection (float32 .npy, N x components).
     #[arg(long)]

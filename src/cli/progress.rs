@@ -1,99 +1,65 @@
-//! Progress bars (indicatif, on stderr; hidden when stderr is not a terminal).
+//! Progress bars (indicatif, on stderr; hidden when stderr is not a terminal): the command
+//! line's implementation of the library's [`Progress`], and the training display.
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::model::train::{EpochStats, TrainObserver};
-use crate::reduce::tsne::observer::{IterationInfo, Observer};
+use crate::progress::Progress;
 
-/// A bar per epoch showing the running loss, and a line per finished epoch.
-#[derive(Debug)]
-pub struct TrainProgress {
-    bar: Option<ProgressBar>,
-    epochs: usize,
-    running: f64,
-    seen: usize,
-}
-
-impl TrainProgress {
-    /// A progress display for `epochs` epochs.
-    pub fn new(epochs: usize) -> Self {
-        Self {
-            bar: None,
-            epochs,
-            running: 0.0,
-            seen: 0,
-        }
-    }
-}
-
-/// The bar style shared by the stages.
-pub fn bar_style() -> ProgressStyle {
+/// The one bar style of every stage.
+fn bar_style() -> ProgressStyle {
     ProgressStyle::with_template("{prefix:>12} [{bar:30}] {pos}/{len} {elapsed_precise} {msg}")
         .expect("valid template")
         .progress_chars("=> ")
 }
 
-impl TrainObserver for TrainProgress {
-    fn on_epoch_start(&mut self, epoch: usize, steps: usize) {
-        let bar = ProgressBar::new(steps as u64)
+/// Draws the library's progress reports as bars, and its notes as lines, on stderr.
+#[derive(Debug, Default)]
+pub struct Bars {
+    bar: Option<ProgressBar>,
+}
+
+impl Bars {
+    /// No bar yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Progress for Bars {
+    fn begin(&mut self, task: &str, total: u64) {
+        self.end();
+        let bar = ProgressBar::new(total)
             .with_style(bar_style())
-            .with_prefix(format!("epoch {epoch}/{}", self.epochs));
+            .with_prefix(task.to_string());
         self.bar = Some(bar);
-        self.running = 0.0;
-        self.seen = 0;
     }
 
-    fn on_step(&mut self, _step: usize, loss: f32) {
-        self.seen += 1;
-        self.running += (f64::from(loss) - self.running) / self.seen as f64;
+    fn update(&mut self, done: u64, message: Option<&str>) {
         if let Some(bar) = &self.bar {
-            bar.inc(1);
-            bar.set_message(format!("loss {:.4}", self.running));
+            bar.set_position(done);
+            if let Some(m) = message {
+                bar.set_message(m.to_string());
+            }
         }
     }
 
-    fn on_epoch(&mut self, s: &EpochStats) {
+    fn end(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
-        eprintln!(
-            "epoch {:>3}/{}: train loss {:.5}, held-out loss {:.5} ({:.1} s)",
-            s.epoch, self.epochs, s.train_loss, s.test_loss, s.seconds
-        );
-    }
-}
-
-/// A t-SNE progress bar whose message shows the latest KL.
-#[derive(Debug)]
-pub struct TsneProgress {
-    bar: ProgressBar,
-}
-
-impl TsneProgress {
-    /// A bar for `total` iterations.
-    pub fn new(total: usize) -> Self {
-        let bar = ProgressBar::new(total as u64)
-            .with_style(bar_style())
-            .with_prefix("t-SNE");
-        Self { bar }
     }
 
-    /// Removes the bar.
-    pub fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Observer for TsneProgress {
-    fn on_iteration(&mut self, info: &IterationInfo<'_>) {
-        self.bar.set_position(info.iteration as u64);
-        if let Some(kl) = info.kl {
-            let phase = if info.exaggeration > 1.0 {
-                " (early exaggeration)"
-            } else {
-                ""
-            };
-            self.bar.set_message(format!("KL {kl:.4}{phase}"));
+    fn note(&mut self, line: &str) {
+        match &self.bar {
+            // A hidden bar (stderr is not a terminal) would swallow the line.
+            Some(bar) if !bar.is_hidden() => bar.println(line),
+            _ => eprintln!("{line}"),
         }
+    }
+}
+
+impl Drop for Bars {
+    fn drop(&mut self) {
+        self.end();
     }
 }

@@ -5,22 +5,29 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::data::matrix::{read_labels, read_matrix};
-use crate::data::Dataset;
+use super::inputs;
+use crate::cli::progress::Bars;
+use crate::data::matrix::read_matrix;
+use crate::data::metadata::Metadata;
 use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
+use crate::render::colouring::Colouring;
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
 /// Flags of `embedscope render`.
 #[derive(clap::Args, Debug)]
 pub struct RenderArgs {
-    /// Points to draw: `.npy` (float32/float64, N x D) or TSV/CSV; the first 2 columns are
+    /// Points to draw: `.npy` (any numeric dtype, N x D) or TSV/CSV; the first 2 columns are
     /// plotted (3 with --rotate).
     pub points: PathBuf,
-    /// One label (0-9) per point: `.npy` (int) or text. Optional with --images, which carries
-    /// labels.
-    #[arg(long)]
-    pub labels: Option<PathBuf>,
+    /// Metadata of the points (the projector's convention: one column without a header, or
+    /// several with a header row; or a .npy label vector). Without it the points share one
+    /// colour (a digit map then uses the images' labels).
+    #[arg(long, value_name = "FILE", alias = "labels")]
+    pub metadata: Option<PathBuf>,
+    /// The metadata column that colours the points (default: the first).
+    #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
+    pub colour_by: Option<String>,
     /// Output file: `.png` or `.svg` (scatter plot), `.png` with --images (digit map), `.gif`
     /// with --rotate (turning 3-D view).
     #[arg(long)]
@@ -71,46 +78,44 @@ impl RenderArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let picture = self.config()?;
         let points = read_matrix(&self.points)?;
-        let labels = match &self.labels {
-            Some(p) => Some(read_labels(p)?),
-            None => None,
-        };
-        let inputs = match &self.labels {
-            Some(l) => format!("{} with labels {}", self.points.display(), l.display()),
+        let n = points.nrows();
+        let inputs = match &self.metadata {
+            Some(m) => format!("{} with metadata {}", self.points.display(), m.display()),
             None => self.points.display().to_string(),
         };
+        let images = match &picture {
+            Picture::Digits(_, source) => Some(inputs::images("images", source, n)?),
+            _ => None,
+        };
+        let metadata = match (&self.metadata, &images) {
+            (None, Some(data)) => Metadata::from_labels(&data.labels),
+            _ => inputs::metadata("metadata", self.metadata.as_deref(), n)?,
+        };
+        let column = match &self.colour_by {
+            Some(name) => Some(metadata.column(name).context("--color-by")?),
+            None => metadata.columns().first(),
+        };
+        let colouring = Colouring::from_column(column);
         let out = &self.out;
-        match picture {
-            Picture::Scatter(style) => {
-                let labels = labels.context("--labels is required")?;
-                plot(points.view(), &labels, &style, out).with_context(|| inputs.clone())?;
+        match (picture, images) {
+            (Picture::Scatter(style), _) => {
+                plot(points.view(), &colouring, &style, out).with_context(|| inputs.clone())?;
             }
-            Picture::Rotation(opts) => {
-                let labels = labels.context("--labels is required")?;
-                rotation_gif(points.view(), &labels, &opts, out).with_context(|| inputs.clone())?;
+            (Picture::Rotation(opts), _) => {
+                rotation_gif(points.view(), &colouring, &opts, out, &mut Bars::new())
+                    .with_context(|| inputs.clone())?;
             }
-            Picture::Digits(opts, source) => {
-                let mut data = if source == "embedded" {
-                    Dataset::embedded()
-                } else {
-                    Dataset::from_dir(source.as_ref())?
+            (Picture::Digits(opts, source), images) => {
+                let data = match images {
+                    Some(data) => data,
+                    None => inputs::images("images", &source, n)?,
                 };
-                if data.len() < points.nrows() {
-                    bail!(
-                        "--images {source}: {} images for {} points in {}; need one image per point",
-                        data.len(),
-                        points.nrows(),
-                        self.points.display()
-                    );
-                }
-                data.truncate(points.nrows());
-                let labels = labels.unwrap_or_else(|| data.labels.clone());
                 digit_map(
                     points.view(),
                     data.images(),
                     data.rows,
                     data.cols,
-                    &labels,
+                    &colouring,
                     &opts,
                     out,
                 )
@@ -122,17 +127,10 @@ impl RenderArgs {
     }
 
     fn config(&self) -> anyhow::Result<Picture> {
-        let ext = self
-            .out
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
+        let ext = crate::fsutil::extension(&self.out);
         let out = self.out.display();
         if !["png", "svg", "gif"].contains(&ext.as_str()) {
             bail!("--out {out}: unsupported extension '{ext}': expected .png, .svg or .gif");
-        }
-        if self.labels.is_none() && self.images.is_none() {
-            bail!("--labels is required (or --images, whose data set carries labels)");
         }
         if self.rotate != (ext == "gif") {
             bail!(

@@ -10,13 +10,15 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 
-use crate::cli::progress::TsneProgress;
-use crate::data::matrix::{read_labels, read_matrix, write_npy};
-use crate::pipeline::reports::TsneReport;
-use crate::pipeline::train::write_json;
-use crate::reduce::tsne::observer::{Observer, Observers};
-use crate::reduce::tsne::{self, Init, LearningRate, TsneParams};
+use super::inputs;
+use crate::cli::progress::Bars;
+use crate::data::matrix::{read_matrix, write_npy};
+use crate::fsutil::write_json;
+use crate::pipeline::reports::{params_caption, TsneReport};
+use crate::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
+use crate::reduce::tsne::{self, GradientMethod, Init, LearningRate, NeighborMethod, TsneParams};
 use crate::render::animation::{GifOptions, TsneRecorder};
+use crate::render::colouring::Colouring;
 
 /// Initialisations selectable on the command line.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,53 +29,137 @@ pub enum InitArg {
     Random,
 }
 
-/// Flags of `embedscope tsne`.
-#[derive(clap::Args, Debug)]
-pub struct TsneArgs {
-    /// Input matrix, one point per row: .npy (float32/float64, 2-D), .tsv, .csv or .txt.
-    pub input: PathBuf,
-    /// Output embedding (float32 .npy, N x dims).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Output dimensions: 2 or 3 (also 1 with --exact).
-    #[arg(long, default_value_t = 2)]
-    pub dims: usize,
+/// Gradient methods selectable on the command line.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodArg {
+    /// FFT for 2-D maps of 20,000 points or more, else Barnes-Hut.
+    Auto,
+    /// Barnes-Hut (2-D or 3-D).
+    Bh,
+    /// FFT-accelerated interpolation, FIt-SNE's scheme (2-D only).
+    Fft,
+    /// Exact O(N²) gradient (small inputs only; also 1-D).
+    Exact,
+}
+
+/// Neighbour searches selectable on the command line.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeighborsArg {
+    /// Approximate from 50,000 points on, else exact.
+    Auto,
+    /// Exact brute force.
+    Exact,
+    /// Approximate: random-projection forest refined by neighbour descent.
+    Approx,
+}
+
+/// The t-SNE flags shared by `tsne` and `view`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TsneFlags {
     /// Perplexity: the effective number of neighbours, at least 1 and at most (N - 1) / 3.
     #[arg(long, default_value_t = 25.0)]
     pub perplexity: f64,
     /// Learning rate, a number or 'auto'. Convention: scikit-learn's and the TensorBoard
     /// projector's (gradient with the factor 4), so 10 is the projector's 10; openTSNE and
     /// FIt-SNE rates are 4x ours. 'auto' follows openTSNE's schedule in this convention:
-    /// max(N/48, 50) during early exaggeration, max(N/4, 50) after it.
-    #[arg(long, default_value = "10")]
-    pub learning_rate: String,
+    /// max(N/48, 50) during early exaggeration, max(N/4, 50) after it. Default: 10 for
+    /// `tsne` (the projector's), auto for `view` (which, like the demo, wants converged maps
+    /// in 1000 iterations).
+    #[arg(long)]
+    pub learning_rate: Option<String>,
     /// Gradient-descent iterations, including the 250 of early exaggeration.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
     /// Barnes-Hut opening angle: a cell is summarised when its side / distance < theta.
     #[arg(long, default_value_t = 0.5)]
     pub theta: f64,
-    /// Exact O(N²) gradient instead of Barnes-Hut (small inputs only).
-    #[arg(long)]
+    /// How the repulsion is computed.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
+    /// Same as --method exact (kept for old scripts).
+    #[arg(long, hide = true, conflicts_with = "method")]
     pub exact: bool,
+    /// How the input's nearest neighbours are found.
+    #[arg(long, value_enum, default_value_t = NeighborsArg::Auto)]
+    pub neighbors: NeighborsArg,
     /// Seed of the random initialisation.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Initialisation.
     #[arg(long, value_enum, default_value_t = InitArg::Pca)]
     pub init: InitArg,
+}
+
+impl TsneFlags {
+    /// The parameters (2-D; each command sets the dimensions it embeds in), with
+    /// `default_rate` when no learning rate was given.
+    pub fn params(&self, default_rate: LearningRate) -> anyhow::Result<TsneParams> {
+        Ok(TsneParams {
+            dims: 2,
+            perplexity: self.perplexity,
+            learning_rate: match &self.learning_rate {
+                Some(rate) => parse_learning_rate(rate)?,
+                None => default_rate,
+            },
+            iterations: self.iterations,
+            theta: self.theta,
+            method: match (self.exact, self.method) {
+                (true, _) | (_, MethodArg::Exact) => GradientMethod::Exact,
+                (_, MethodArg::Auto) => GradientMethod::Auto,
+                (_, MethodArg::Bh) => GradientMethod::BarnesHut,
+                (_, MethodArg::Fft) => GradientMethod::Fft,
+            },
+            neighbors: match self.neighbors {
+                NeighborsArg::Auto => NeighborMethod::Auto,
+                NeighborsArg::Exact => NeighborMethod::Exact,
+                NeighborsArg::Approx => NeighborMethod::Approx,
+            },
+            seed: self.seed,
+            init: match self.init {
+                InitArg::Pca => Init::Pca,
+                InitArg::Random => Init::Random,
+            },
+        })
+    }
+}
+
+/// Flags of `embedscope tsne`.
+#[derive(clap::Args, Debug)]
+pub struct TsneArgs {
+    /// Input matrix, one point per row: .npy (any numeric dtype, 2-D), TSV/CSV (header or
+    /// not), or word vectors (.txt/.vec: a word, then the numbers).
+    pub input: PathBuf,
+    /// Output embedding (float32 .npy, N x dims).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Output dimensions: 2 or 3 (also 1 with --method exact; 2 only with --method fft).
+    #[arg(long, default_value_t = 2)]
+    pub dims: usize,
+    /// The t-SNE settings.
+    #[command(flatten)]
+    pub tsne: TsneFlags,
     /// Worker threads (default: all cores). The result does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Also write a JSON report (parameters, KL history, seconds per phase).
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// Record the optimisation as an animated GIF (needs --labels to colour the points).
-    #[arg(long, value_name = "FILE.gif", requires = "labels")]
+    /// Record the optimisation as an animated GIF, coloured by --metadata (one colour
+    /// without).
+    #[arg(long, value_name = "FILE.gif")]
     pub gif: Option<PathBuf>,
-    /// Labels of the points (.npy or text, one per row, 0-9), to colour the GIF.
-    #[arg(long, value_name = "LABELS")]
-    pub labels: Option<PathBuf>,
+    /// Metadata of the points, to colour the GIF (the projector's convention: one column
+    /// without a header, or several with a header row; or a .npy label vector).
+    #[arg(long, value_name = "FILE", alias = "labels", requires = "gif")]
+    pub metadata: Option<PathBuf>,
+    /// The metadata column that colours the GIF (default: the first).
+    #[arg(
+        long = "color-by",
+        alias = "colour-by",
+        value_name = "COLUMN",
+        requires = "metadata"
+    )]
+    pub colour_by: Option<String>,
     /// A GIF frame every this many iterations (default: about 100 frames in all).
     #[arg(long, value_name = "K")]
     pub gif_every: Option<usize>,
@@ -87,7 +173,8 @@ struct TsneConfig {
     report: Option<PathBuf>,
     threads: Option<usize>,
     params: TsneParams,
-    gif: Option<(PathBuf, PathBuf, Option<usize>)>,
+    gif: Option<(PathBuf, Option<PathBuf>, Option<usize>)>,
+    colour_by: Option<String>,
 }
 
 impl TsneArgs {
@@ -99,25 +186,29 @@ impl TsneArgs {
         let valid = cfg
             .params
             .check(data.nrows())
+            .map_err(super::flag_error)
             .with_context(|| cfg.input.display().to_string())?;
         let mut recorder = match &cfg.gif {
-            Some((gif, labels_path, every)) => {
-                let labels = read_labels(labels_path)?;
-                if labels.len() != data.nrows() {
-                    bail!(
-                        "--labels {}: {} labels for {} points",
-                        labels_path.display(),
-                        labels.len(),
-                        data.nrows()
-                    );
-                }
+            Some((gif, metadata_path, every)) => {
+                let metadata =
+                    inputs::metadata("metadata", metadata_path.as_deref(), data.nrows())?;
+                let column = match &cfg.colour_by {
+                    Some(name) => Some(metadata.column(name).context("--color-by")?),
+                    None => metadata.columns().first(),
+                };
+                let colouring = Colouring::from_column(column);
                 let every = every.unwrap_or(cfg.params.iterations.div_ceil(100));
                 let opts = GifOptions {
-                    title: format!("t-SNE of {}", file_name(&cfg.input)),
+                    title: match column {
+                        Some(c) => {
+                            format!("t-SNE of {}, coloured by {}", file_stem(&cfg.input), c.name)
+                        }
+                        None => format!("t-SNE of {}", file_stem(&cfg.input)),
+                    },
                     subtitle: params_caption(&cfg.params),
                     ..GifOptions::default()
                 };
-                let recorder = TsneRecorder::new(labels, every, opts)
+                let recorder = TsneRecorder::new(data.nrows(), colouring, every, opts)
                     .with_context(|| format!("--gif {}", gif.display()))?;
                 Some(recorder)
             }
@@ -127,7 +218,8 @@ impl TsneArgs {
             .num_threads(cfg.threads.unwrap_or(0))
             .build()
             .context("could not start the worker threads")?;
-        let mut progress = TsneProgress::new(cfg.params.iterations);
+        let mut bars = Bars::new();
+        let mut progress = ProgressObserver::new(&mut bars);
         let mut observers: Vec<&mut dyn Observer> = vec![&mut progress];
         if let Some(r) = recorder.as_mut() {
             observers.push(r);
@@ -135,11 +227,11 @@ impl TsneArgs {
         let mut observers = Observers(observers);
         let result = pool
             .install(|| tsne::fit(data.view(), &valid, &mut observers))
+            .map_err(super::flag_error)
             .with_context(|| format!("t-SNE of {}", cfg.input.display()))?;
-        progress.finish();
         write_npy(&cfg.out, &result.embedding)?;
         if let (Some(r), Some((gif, _, _))) = (recorder, &cfg.gif) {
-            pool.install(|| r.finish(gif))?;
+            pool.install(|| r.finish(gif, &mut Bars::new()))?;
         }
         let total = start.elapsed().as_secs_f64();
         if let Some(path) = &cfg.report {
@@ -165,7 +257,10 @@ impl TsneArgs {
     }
 
     fn config(self) -> anyhow::Result<TsneConfig> {
-        let learning_rate = parse_learning_rate(&self.learning_rate)?;
+        let params = TsneParams {
+            dims: self.dims,
+            ..self.tsne.params(LearningRate::Fixed(10.0))?
+        };
         if self.threads == Some(0) {
             bail!("--threads 0: must be at least 1");
         }
@@ -173,10 +268,7 @@ impl TsneArgs {
             bail!("--gif-every 0: must be at least 1");
         }
         if let Some(gif) = &self.gif {
-            if !gif
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("gif"))
-            {
+            if crate::fsutil::extension(gif) != "gif" {
                 bail!("--gif {}: the file name must end in .gif", gif.display());
             }
         }
@@ -185,41 +277,16 @@ impl TsneArgs {
             out: self.out,
             report: self.report,
             threads: self.threads,
-            gif: self
-                .gif
-                .zip(self.labels)
-                .map(|(gif, labels)| (gif, labels, self.gif_every)),
-            params: TsneParams {
-                dims: self.dims,
-                perplexity: self.perplexity,
-                learning_rate,
-                iterations: self.iterations,
-                theta: self.theta,
-                exact: self.exact,
-                seed: self.seed,
-                init: match self.init {
-                    InitArg::Pca => Init::Pca,
-                    InitArg::Random => Init::Random,
-                },
-            },
+            gif: self.gif.map(|gif| (gif, self.metadata, self.gif_every)),
+            colour_by: self.colour_by,
+            params,
         })
     }
 }
 
-/// `perplexity 25, lr 10, 1000 iterations`: the parameters as a caption.
-pub fn params_caption(p: &TsneParams) -> String {
-    let lr = match p.learning_rate {
-        LearningRate::Auto => "auto".to_string(),
-        LearningRate::Fixed(v) => v.to_string(),
-    };
-    format!(
-        "perplexity {}, lr {lr}, {} iterations",
-        p.perplexity, p.iterations
-    )
-}
-
-fn file_name(p: &std::path::Path) -> String {
-    p.file_name().map_or_else(
+/// The input's name for titles: its file stem.
+fn file_stem(p: &std::path::Path) -> String {
+    p.file_stem().map_or_else(
         || p.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )

@@ -1,13 +1,15 @@
 //! Reuse of stage outputs across runs.
 //!
 //! Each cached stage has a [`Fingerprint`] of everything its result depends on (input bytes,
-//! parameters, the embedscope version) and a stamp file written *after* its outputs. A rerun
-//! reuses the outputs only when the stamp holds the same fingerprint and every output exists;
-//! an interrupted stage never wrote its stamp, so it is redone.
+//! parameters, the embedscope version), recorded in the stage's JSON report, which is written
+//! *after* its other outputs. A rerun reuses the outputs only when the report records the same
+//! fingerprint and every output exists; an interrupted stage never wrote its report, so it is
+//! redone.
 
 use std::path::{Path, PathBuf};
 
-use crate::fsutil::write_bytes_atomic;
+use crate::data::Dataset;
+use crate::fsutil::read_json;
 
 /// A 64-bit FNV-1a hash of a stage's inputs, stable across platforms and Rust versions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,55 +48,69 @@ impl Fingerprint {
         self.bytes(&bytes)
     }
 
+    /// Mixes in a dataset's pixels and labels.
+    pub fn dataset(self, data: &Dataset) -> Self {
+        self.bytes(data.images().to_slice().expect("images are contiguous"))
+            .bytes(&data.labels)
+    }
+
     /// The fingerprint as 16 hex digits.
     pub fn hex(self) -> String {
         format!("{:016x}", self.0)
     }
 }
 
-/// A cached stage: its stamp file and the outputs it must find.
+/// A cached stage: the JSON report that records its fingerprint, and the outputs it must find.
+///
+/// The report is the stage's last write, so it doubles as the completion mark: no separate
+/// stamp files. A stage whose report is missing, unreadable or of another fingerprint, or one of
+/// whose outputs is missing, is stale.
 #[derive(Debug, Clone)]
 pub struct Stage {
-    stamp: PathBuf,
+    report: PathBuf,
     outputs: Vec<PathBuf>,
     fingerprint: Fingerprint,
 }
 
+/// The field of a stage's report that holds its fingerprint.
+#[derive(Debug, serde::Deserialize)]
+struct Recorded {
+    fingerprint: Option<String>,
+}
+
 impl Stage {
-    /// A stage whose `outputs` are valid when `stamp` holds `fingerprint`.
-    pub fn new(stamp: PathBuf, outputs: Vec<PathBuf>, fingerprint: Fingerprint) -> Self {
+    /// A stage whose `outputs` are valid when `report` records `fingerprint`.
+    pub fn new(report: PathBuf, outputs: Vec<PathBuf>, fingerprint: Fingerprint) -> Self {
         Self {
-            stamp,
+            report,
             outputs,
             fingerprint,
         }
     }
 
-    /// True when the previous run of this stage finished with the same inputs.
-    pub fn is_fresh(&self) -> bool {
-        std::fs::read_to_string(&self.stamp).is_ok_and(|s| s.trim() == self.fingerprint.hex())
-            && self.outputs.iter().all(|p| p.exists())
+    /// The fingerprint the stage's report must record (as [`Fingerprint::hex`]).
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
     }
 
-    /// Records that the outputs are complete (call after writing them all).
-    pub fn mark_done(&self) -> std::io::Result<()> {
-        write_bytes_atomic(
-            &self.stamp,
-            format!("{}\n", self.fingerprint.hex()).as_bytes(),
-        )
+    /// The report file that records the fingerprint.
+    pub fn report(&self) -> &Path {
+        &self.report
+    }
+
+    /// True when the previous run of this stage finished with the same inputs.
+    pub fn is_fresh(&self) -> bool {
+        read_json::<Recorded>(&self.report)
+            .is_ok_and(|r| r.fingerprint == Some(self.fingerprint.hex()))
+            && self.outputs.iter().all(|p| p.exists())
     }
 
     /// Forgets the stage (before recomputing it), so a crash midway leaves it stale.
     pub fn invalidate(&self) -> std::io::Result<()> {
-        match std::fs::remove_file(&self.stamp) {
+        match std::fs::remove_file(&self.report) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
-    }
-
-    /// The stamp file.
-    pub fn stamp(&self) -> &Path {
-        &self.stamp
     }
 }
 
@@ -115,28 +131,32 @@ mod tests {
     }
 
     #[test]
-    fn stage_is_fresh_only_after_mark_done_with_outputs() {
+    fn stage_is_fresh_only_when_its_report_records_the_fingerprint_and_outputs_exist() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("x.npy");
-        let stage = Stage::new(
-            dir.path().join("x.stamp"),
-            vec![out.clone()],
-            Fingerprint::new().bytes(b"1"),
-        );
+        let report = dir.path().join("x.json");
+        let fp = Fingerprint::new().bytes(b"1");
+        let stage = Stage::new(report.clone(), vec![out.clone()], fp);
         assert!(!stage.is_fresh());
         std::fs::write(&out, b"data").unwrap();
-        assert!(!stage.is_fresh());
-        stage.mark_done().unwrap();
+        assert!(!stage.is_fresh(), "no report yet");
+        std::fs::write(&report, b"{\"fingerprint\": null}").unwrap();
+        assert!(!stage.is_fresh(), "a report without a fingerprint");
+        std::fs::write(&report, b"not json").unwrap();
+        assert!(!stage.is_fresh(), "a damaged report");
+        let recorded = serde_json::json!({ "kl": 1.0, "fingerprint": fp.hex() });
+        std::fs::write(&report, recorded.to_string()).unwrap();
         assert!(stage.is_fresh());
         let other = Stage::new(
-            dir.path().join("x.stamp"),
+            report.clone(),
             vec![out.clone()],
             Fingerprint::new().bytes(b"2"),
         );
         assert!(!other.is_fresh());
         std::fs::remove_file(&out).unwrap();
-        assert!(!stage.is_fresh());
+        assert!(!stage.is_fresh(), "an output is missing");
         stage.invalidate().unwrap();
+        assert!(!report.exists());
         stage.invalidate().unwrap();
     }
 }

@@ -1,7 +1,10 @@
-//! The pipeline: stages that read inputs and write their outputs to a directory, shared by the
-//! single-stage commands (`train`, `encode`, ...) and the `demo` that runs them all.
+//! The pipeline: stages that read inputs and write their outputs to a directory.
+//!
+//! - [`view`]: any vectors and metadata to maps, pictures, logs and a report;
+//! - [`demo`]: the autoencoder's codes (trained by `embedscope-torch`), viewed;
+//! - [`reports`]: the JSON reports shared with the single-stage commands; [`cache`]: reuse.
 
 pub mod cache;
 pub mod demo;
 pub mod reports;
-pub mod train;
+pub mod view;

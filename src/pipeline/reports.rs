@@ -1,13 +1,12 @@
-//! The JSON reports of the reduction stages, shared by the `tsne`/`pca` commands and the demo
-//! (so `report.json` and the standalone reports have the same shape and numbers).
+//! The JSON reports of the stages, shared by the single-stage commands and the demo (so
+//! `report.json` and the standalone reports have the same shape and numbers): t-SNE, PCA, and
+//! the training report `train.json` (plain data, readable without libtorch).
 
-use std::path::Path;
-
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::data::history::TrainHistory;
 use crate::reduce::pca::PcaResult;
-use crate::reduce::tsne::{self, Init, LearningRate, TsneResult, ValidTsneParams};
+use crate::reduce::tsne::{self, Init, LearningRate, TsneParams, TsneResult, ValidTsneParams};
 
 /// A t-SNE run's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +31,9 @@ pub struct TsneReport {
     pub seconds: TsneSeconds,
     /// How the KL is computed.
     pub kl_note: String,
+    /// What the run was made from, when a cached pipeline stage made it (`pipeline::cache`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// The t-SNE parameters of a report.
@@ -43,6 +45,8 @@ pub struct TsneReportParams {
     pub perplexity: f64,
     /// Nearest neighbours per point in P.
     pub neighbors: usize,
+    /// How they were found: `exact` or `approx`.
+    pub neighbor_search: String,
     /// As given: a number or `auto`.
     pub learning_rate: String,
     /// Rate during early exaggeration.
@@ -57,9 +61,9 @@ pub struct TsneReportParams {
     pub early_exaggeration: f64,
     /// Iterations of early exaggeration.
     pub early_exaggeration_iterations: usize,
-    /// `barnes-hut` or `exact`.
+    /// The gradient method used: `barnes-hut`, `fft` or `exact`.
     pub method: String,
-    /// Barnes-Hut opening angle (cell side / distance), absent for exact.
+    /// Barnes-Hut opening angle (cell side / distance), absent for the other methods.
     pub theta: Option<f64>,
     /// `pca` or `random`.
     pub init: String,
@@ -76,6 +80,13 @@ pub struct KlPoint {
     pub iteration: usize,
     /// KL(P||Q) there.
     pub kl: f64,
+}
+
+/// The part of a t-SNE report that a KL plot needs: what `export --tsne-report` reads.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct KlHistory {
+    /// KL every 50 iterations and at the end.
+    pub kl_history: Vec<KlPoint>,
 }
 
 /// Seconds per t-SNE phase.
@@ -113,10 +124,8 @@ impl TsneReport {
                 dims: p.dims,
                 perplexity: result.perplexity,
                 neighbors: result.neighbors,
-                learning_rate: match p.learning_rate {
-                    LearningRate::Auto => "auto".to_string(),
-                    LearningRate::Fixed(v) => v.to_string(),
-                },
+                neighbor_search: result.neighbor_method.name().into(),
+                learning_rate: learning_rate_text(p.learning_rate),
                 learning_rate_early_exaggeration: result.learning_rate.0,
                 learning_rate_after: result.learning_rate.1,
                 learning_rate_convention:
@@ -124,8 +133,12 @@ impl TsneReport {
                 iterations: p.iterations,
                 early_exaggeration: tsne::EARLY_EXAGGERATION,
                 early_exaggeration_iterations: tsne::EXAGGERATION_ITERATIONS.min(p.iterations),
-                method: if p.exact { "exact" } else { "barnes-hut" }.into(),
-                theta: (!p.exact).then_some(p.theta),
+                method: match result.method {
+                    tsne::GradientMethod::BarnesHut => "barnes-hut",
+                    m => m.name(),
+                }
+                .into(),
+                theta: (result.method == tsne::GradientMethod::BarnesHut).then_some(p.theta),
                 init: match p.init {
                     Init::Pca => "pca",
                     Init::Random => "random",
@@ -149,10 +162,11 @@ impl TsneReport {
             kl_note: "over the sparse k-NN P, with the Barnes-Hut estimate of Z, as openTSNE \
                       reports it"
                 .into(),
+            fingerprint: None,
         }
     }
 
-    /// A caption line, e.g. `t-SNE, perplexity 25, lr auto, KL 1.71`.
+    /// A caption line, e.g. `t-SNE, perplexity 25, lr auto, 1000 iterations, KL 1.71`.
     pub fn caption(&self) -> String {
         format!(
             "t-SNE, perplexity {}, lr {}, {} iterations, KL {:.2}",
@@ -162,6 +176,25 @@ impl TsneReport {
             self.kl_divergence
         )
     }
+}
+
+/// A learning rate as the user writes it: a number or `auto`.
+pub fn learning_rate_text(rate: LearningRate) -> String {
+    match rate {
+        LearningRate::Auto => "auto".to_string(),
+        LearningRate::Fixed(v) => v.to_string(),
+    }
+}
+
+/// `perplexity 25, lr 10, 1000 iterations`: the parameters of a run not yet made, as a caption
+/// (the GIF's subtitle while the KL is unknown).
+pub fn params_caption(p: &TsneParams) -> String {
+    format!(
+        "perplexity {}, lr {}, {} iterations",
+        p.perplexity,
+        learning_rate_text(p.learning_rate),
+        p.iterations
+    )
 }
 
 /// A PCA's report.
@@ -189,6 +222,9 @@ pub struct PcaReport {
     pub cumulative_ratio: Vec<f64>,
     /// e.g. `PC1-PC3 explain 19.8% of the variance`.
     pub summary: String,
+    /// What the run was made from, when a cached pipeline stage made it (`pipeline::cache`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Components always described in the summary line (PC1-PC3), when there are that many.
@@ -209,13 +245,58 @@ impl PcaReport {
             explained_variance_ratio: fitted.explained_variance_ratio[..k].to_vec(),
             cumulative_ratio: fitted.cumulative_ratio[..k].to_vec(),
             summary: fitted.summary(SUMMARY_COMPONENTS),
+            fingerprint: None,
         }
     }
 }
 
-/// Reads a JSON file written by one of our stages.
-pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not a valid report", path.display()))
+/// File names inside a train output directory.
+pub const MODEL_FILE: &str = "model.safetensors";
+/// The codes, `N x code_dim` float32.
+pub const CODES_FILE: &str = "codes.npy";
+/// The labels, `N` int64.
+pub const LABELS_FILE: &str = "labels.npy";
+/// The training report.
+pub const TRAIN_REPORT_FILE: &str = "train.json";
+
+/// What `train.json` holds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct TrainReport {
+    /// Where the data came from.
+    pub data: String,
+    /// Number of images encoded (all of them, train and held-out).
+    pub n_images: usize,
+    /// Images trained on (the first ones).
+    pub n_train: usize,
+    /// Images held out (the last ones).
+    pub n_test: usize,
+    /// The device trained on.
+    pub device: String,
+    /// The training parameters.
+    pub params: serde_json::Value,
+    /// The network.
+    pub model: serde_json::Value,
+    /// Per-epoch losses and seconds, and per-step training loss.
+    #[serde(flatten)]
+    pub history: TrainHistory,
+    /// What the run was made from (see `pipeline::cache`); absent in older reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Held-out reconstruction loss (per-pixel BCE) after the last epoch.
+    pub test_loss: f64,
+    /// Mean seconds per epoch.
+    pub seconds_per_epoch: f64,
+    /// Seconds of training, encoding, and the whole stage.
+    pub seconds: StageSeconds,
+}
+
+/// Seconds spent in the train stage.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct StageSeconds {
+    /// Training (all epochs).
+    pub train: f64,
+    /// Encoding every image.
+    pub encode: f64,
+    /// Everything, including saving.
+    pub total: f64,
 }

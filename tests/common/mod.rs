@@ -3,7 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use embedscope::data::metadata::Metadata;
 use embedscope::data::Dataset;
+use embedscope::render::colouring::Colouring;
 use embedscope::render::palette::{Rgb, CLASS_COLOURS};
 use image::AnimationDecoder;
 use ndarray::{Array1, Array2, Axis};
@@ -37,6 +39,11 @@ pub fn mnist_layout(n: usize) -> (Array2<f32>, Vec<u8>, Dataset) {
         out.column_mut(j).assign(&x.dot(d));
     }
     (out, data.labels.clone(), data)
+}
+
+/// The colouring of digit labels (the one integer column `label`).
+pub fn label_colouring(labels: &[u8]) -> Colouring {
+    Colouring::from_column(Some(&Metadata::from_labels(labels).columns()[0]))
 }
 
 /// Decodes a PNG to RGB with `image`.

@@ -31,13 +31,13 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use indicatif::ProgressBar;
-
+use crate::data::metadata::Metadata;
 use crate::error::ExportError;
 use crate::fsutil::{write_bytes_atomic, AtomicDir};
 use crate::interrupt;
+use crate::progress::Progress;
 
-pub use projector::{EmbeddingEntry, MetadataColumn, NamedEmbedding};
+pub use projector::{EmbeddingEntry, NamedEmbedding};
 pub use scalars::{kl_scalars, training_scalars, EventWriter, ScalarSeries};
 pub use sprite::{SpriteImages, SpriteLayout};
 
@@ -48,17 +48,16 @@ pub const METADATA_FILE: &str = "metadata.tsv";
 /// The shared sprite file.
 pub const SPRITE_FILE: &str = "sprite.png";
 
-/// Everything a log directory shows: points (labels, optional thumbnails, named embeddings)
+/// Everything a log directory shows: points (metadata, optional thumbnails, named embeddings)
 /// and scalar series.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ExportSpec<'a> {
-    /// One label per point (the projector's colour-by column).
-    pub labels: &'a [u8],
-    /// Extra metadata columns besides the label (a header row is then written).
-    pub extra_metadata: Vec<MetadataColumn>,
+    /// The points' metadata: every column reaches the projector ("Color by", "Label by",
+    /// search); no columns: no metadata file. Its length is the number of points.
+    pub metadata: &'a Metadata,
     /// The points' images, for the sprite (none: no sprite).
     pub images: Option<SpriteImages<'a>>,
-    /// The embeddings, each `labels.len() x D`; none: no projector files. The projector sorts
+    /// The embeddings, each `metadata.len() x D`; none: no projector files. The projector sorts
     /// its menu itself (most points first, then by name) and opens the first entry, e.g.
     /// `autoencoder/code` before `pca/3d` and `tsne/2d`.
     pub embeddings: Vec<NamedEmbedding<'a>>,
@@ -74,27 +73,28 @@ pub fn export_logdir(spec: &ExportSpec<'_>, out: &Path) -> Result<PathBuf, Expor
     LogDirBuilder::new(spec).build(out)
 }
 
-/// [`export_logdir`] with options: a progress bar and a fixed wall time.
-#[derive(Debug, Clone)]
+/// [`export_logdir`] with options: progress reporting and a fixed wall time.
 pub struct LogDirBuilder<'s, 'a> {
     spec: &'s ExportSpec<'a>,
-    progress: ProgressBar,
+    progress: Option<&'s mut dyn Progress>,
     wall_time: Option<f64>,
+    done: u64,
 }
 
 impl<'s, 'a> LogDirBuilder<'s, 'a> {
-    /// A builder for `spec`, without progress display, stamped with the current time.
+    /// A builder for `spec`, without progress reports, stamped with the current time.
     pub fn new(spec: &'s ExportSpec<'a>) -> Self {
         Self {
             spec,
-            progress: ProgressBar::hidden(),
+            progress: None,
             wall_time: None,
+            done: 0,
         }
     }
 
-    /// Reports each file written on `bar` (its length is set to the number of files).
-    pub fn progress(mut self, bar: ProgressBar) -> Self {
-        self.progress = bar;
+    /// Reports each file written to `progress` (a task of as many units as files).
+    pub fn progress(mut self, progress: &'s mut dyn Progress) -> Self {
+        self.progress = Some(progress);
         self
     }
 
@@ -106,7 +106,7 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
     }
 
     /// Validates the spec, then writes the log directory at `out` all-or-nothing.
-    pub fn build(&self, out: &Path) -> Result<PathBuf, ExportError> {
+    pub fn build(mut self, out: &Path) -> Result<PathBuf, ExportError> {
         let spec = self.spec;
         validate(spec)?;
         check_replaceable(out)?;
@@ -116,12 +116,17 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
         let staged = AtomicDir::new(out).map_err(|e| ExportError::io(out, e))?;
         let dir = staged.path();
         let has_projector = !spec.embeddings.is_empty();
+        let has_metadata = !spec.metadata.columns().is_empty();
         let files = 1 + if has_projector {
-            2 + spec.embeddings.len() + usize::from(spec.images.is_some())
+            1 + usize::from(has_metadata)
+                + spec.embeddings.len()
+                + usize::from(spec.images.is_some())
         } else {
             0
         };
-        self.progress.set_length(files as u64);
+        if let Some(p) = self.progress.as_deref_mut() {
+            p.begin("TensorBoard", files as u64);
+        }
 
         let wall_time = self.wall_time.unwrap_or_else(scalars::now);
         self.step("event file");
@@ -134,20 +139,29 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
         if has_projector {
             self.write_projector(dir)?;
         }
-        self.progress.finish_and_clear();
+        if let Some(p) = self.progress.as_deref_mut() {
+            p.end();
+        }
         staged.commit().map_err(|e| ExportError::io(out, e))
     }
 
-    fn step(&self, what: &str) {
-        self.progress.set_message(what.to_string());
-        self.progress.inc(1);
+    fn step(&mut self, what: &str) {
+        self.done += 1;
+        if let Some(p) = self.progress.as_deref_mut() {
+            p.update(self.done, Some(what));
+        }
     }
 
-    fn write_projector(&self, dir: &Path) -> Result<(), ExportError> {
+    fn write_projector(&mut self, dir: &Path) -> Result<(), ExportError> {
         let spec = self.spec;
         interrupt::check()?;
-        self.step(METADATA_FILE);
-        projector::write_metadata(&dir.join(METADATA_FILE), spec.labels, &spec.extra_metadata)?;
+        let metadata_path = if spec.metadata.columns().is_empty() {
+            None
+        } else {
+            self.step(METADATA_FILE);
+            crate::data::metadata_io::write_metadata_tsv(&dir.join(METADATA_FILE), spec.metadata)?;
+            Some(METADATA_FILE.to_string())
+        };
 
         let sprite = match &spec.images {
             Some(images) => {
@@ -176,7 +190,7 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
                 tensor_name: embedding.name.clone(),
                 tensor_path,
                 shape,
-                metadata_path: Some(METADATA_FILE.to_string()),
+                metadata_path: metadata_path.clone(),
                 sprite: sprite.clone(),
             });
         }
@@ -192,12 +206,12 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
 /// are usable.
 fn validate(spec: &ExportSpec<'_>) -> Result<(), ExportError> {
     spec.scalars.iter().try_for_each(ScalarSeries::check)?;
-    let n = spec.labels.len();
+    let n = spec.metadata.len();
     if spec.embeddings.is_empty() {
         return Ok(());
     }
     if n == 0 {
-        return Err(ExportError::invalid("labels", "no points to export"));
+        return Err(ExportError::invalid("metadata", "no points to export"));
     }
     let mut names = HashSet::new();
     for e in &spec.embeddings {
@@ -215,7 +229,7 @@ fn validate(spec: &ExportSpec<'_>) -> Result<(), ExportError> {
         if rows != n || dims == 0 {
             return Err(ExportError::invalid(
                 what,
-                format!("{rows} points of {dims} dimensions, but there are {n} labels; the counts must match"),
+                format!("{rows} points of {dims} dimensions, but the metadata has {n} points; the counts must match"),
             ));
         }
         if let Some(((i, j), v)) = e.coords.indexed_iter().find(|(_, v)| !v.is_finite()) {
@@ -244,28 +258,16 @@ fn validate(spec: &ExportSpec<'_>) -> Result<(), ExportError> {
         }
         SpriteLayout::new(count, images.rows, images.cols)?;
     }
-    let mut columns = HashSet::from(["label"]);
-    for c in &spec.extra_metadata {
-        let what = format!("metadata column '{}'", c.name);
-        let bad = |s: &str| s.contains(['\t', '\n', '\r']);
-        if c.name.is_empty() || bad(&c.name) || !columns.insert(c.name.as_str()) {
-            return Err(ExportError::invalid(
-                what,
-                "the name must be non-empty, unique, other than 'label', without tabs or line breaks",
-            ));
-        }
-        if c.values.len() != n {
-            return Err(ExportError::invalid(
-                what,
-                format!("{} values for {n} points", c.values.len()),
-            ));
-        }
-        if let Some(i) = c.values.iter().position(|v| bad(v)) {
-            return Err(ExportError::invalid(
-                what,
-                format!("value at point {i} contains a tab or line break"),
-            ));
-        }
+    if let Some(c) = spec
+        .metadata
+        .columns()
+        .iter()
+        .find(|c| c.name.trim().is_empty())
+    {
+        return Err(ExportError::invalid(
+            format!("metadata column '{}'", c.name),
+            "the name must not be empty",
+        ));
     }
     Ok(())
 }
@@ -334,23 +336,24 @@ fn unique_stem(name: &str, used: &mut HashSet<String>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::metadata::{Column, Values};
     use ndarray::Array2;
 
-    fn spec_parts(n: usize) -> (Vec<u8>, Array2<u8>, Array2<f32>) {
-        let labels = (0..n).map(|i| (i % 10) as u8).collect();
+    fn spec_parts(n: usize) -> (Metadata, Array2<u8>, Array2<f32>) {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+        let labels = Metadata::from_labels(&labels);
         let images = Array2::from_shape_fn((n, 16), |(i, k)| ((i * 7 + k * 13) % 256) as u8);
         let codes = Array2::from_shape_fn((n, 3), |(i, j)| (i as f32).sin() + j as f32);
         (labels, images, codes)
     }
 
     fn spec<'a>(
-        labels: &'a [u8],
+        metadata: &'a Metadata,
         images: &'a Array2<u8>,
         codes: &'a Array2<f32>,
     ) -> ExportSpec<'a> {
         ExportSpec {
-            labels,
-            extra_metadata: Vec::new(),
+            metadata,
             images: Some(SpriteImages {
                 pixels: images.view(),
                 rows: 4,
@@ -423,11 +426,14 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("logs");
         let (labels, images, codes) = spec_parts(10);
-        let spec = spec(&labels[..9], &images, &codes);
+        let mut nine = labels.clone();
+        nine.truncate(9);
+        let spec = spec(&nine, &images, &codes);
         let err = export_logdir(&spec, &out).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "embedding 'autoencoder/code': 10 points of 3 dimensions, but there are 9 labels; the counts must match"
+            "embedding 'autoencoder/code': 10 points of 3 dimensions, but the metadata has 9 \
+             points; the counts must match"
         );
         assert!(names(tmp.path()).is_empty());
     }
@@ -480,12 +486,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("used twice"));
-        let mut s = spec(&labels, &images, &codes);
-        s.extra_metadata = vec![MetadataColumn {
-            name: "label".into(),
-            values: vec![String::new(); 4],
-        }];
-        assert!(export_logdir(&s, &out).is_err());
+        let blank = Metadata::new(
+            4,
+            vec![Column {
+                name: " ".into(),
+                values: Values::Integer(vec![Some(1); 4]),
+            }],
+        )
+        .unwrap();
+        assert_eq!(
+            export_logdir(&spec(&blank, &images, &codes), &out)
+                .unwrap_err()
+                .to_string(),
+            "metadata column ' ': the name must not be empty"
+        );
         let few = images.slice(ndarray::s![..3, ..]);
         let mut s = spec(&labels, &images, &codes);
         s.images = Some(SpriteImages {
@@ -501,42 +515,63 @@ mod tests {
     }
 
     #[test]
-    fn extra_metadata_gets_a_header() {
+    fn metadata_columns_follow_the_projector_convention() {
         let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("logs");
-        let (labels, images, codes) = spec_parts(3);
-        let mut s = spec(&labels, &images, &codes);
-        s.extra_metadata = vec![MetadataColumn {
-            name: "index".into(),
-            values: vec!["0".into(), "1".into(), "2".into()],
-        }];
-        export_logdir(&s, &out).unwrap();
+        let (_, images, codes) = spec_parts(3);
+        let one = Metadata::from_labels(&[7, 1, 7]);
+        let out = tmp.path().join("one");
+        export_logdir(&spec(&one, &images, &codes), &out).unwrap();
         assert_eq!(
             fs::read_to_string(out.join(METADATA_FILE)).unwrap(),
-            "label\tindex\n0\t0\n1\t1\n2\t2\n"
+            "7\n1\n7\n"
         );
+        let text =
+            |v: &[Option<&str>]| Values::Text(v.iter().map(|x| x.map(str::to_string)).collect());
+        let two = Metadata::new(
+            3,
+            vec![
+                Column {
+                    name: "species".into(),
+                    values: text(&[Some("setosa"), None, Some("a\tb")]),
+                },
+                Column {
+                    name: "petal width".into(),
+                    values: Values::Float(vec![Some(0.25), Some(1.5), None]),
+                },
+            ],
+        )
+        .unwrap();
+        let out = tmp.path().join("two");
+        export_logdir(&spec(&two, &images, &codes), &out).unwrap();
+        assert_eq!(
+            fs::read_to_string(out.join(METADATA_FILE)).unwrap(),
+            "species\tpetal width\nsetosa\t0.25\n\t1.5\na b\t\n"
+        );
+        // No columns: no metadata file, and the config names none.
+        let none = Metadata::empty(3);
+        let mut s = spec(&none, &images, &codes);
+        s.images = None;
+        let out = tmp.path().join("none");
+        export_logdir(&s, &out).unwrap();
+        assert!(!out.join(METADATA_FILE).exists());
+        assert!(!out.join(SPRITE_FILE).exists());
+        let config = fs::read_to_string(out.join(CONFIG_FILE)).unwrap();
+        assert!(!config.contains("metadata_path"), "{config}");
+        assert!(!config.contains("sprite"), "{config}");
     }
 
-    #[cfg(unix)]
     #[test]
-    fn unwritable_parent_is_a_clear_error() {
-        use std::os::unix::fs::PermissionsExt;
+    fn an_output_under_a_file_is_a_clear_error() {
         let tmp = tempfile::tempdir().unwrap();
-        let ro = tmp.path().join("ro");
-        fs::create_dir(&ro).unwrap();
-        fs::set_permissions(&ro, fs::Permissions::from_mode(0o555)).unwrap();
-        // Root ignores permissions; the check is only meaningful for other users.
-        if fs::write(ro.join("probe"), b"").is_ok() {
-            return;
-        }
-        let out = ro.join("logs");
+        let file = tmp.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        let out = file.join("logs");
         let (labels, images, codes) = spec_parts(4);
         let err = export_logdir(&spec(&labels, &images, &codes), &out).unwrap_err();
-        assert!(
-            err.to_string().starts_with(&format!("{}: ", out.display())),
-            "{err}"
+        assert_eq!(
+            err.to_string(),
+            format!("{}: Not a directory (os error 20)", out.display())
         );
-        assert!(err.to_string().contains("ermission denied"), "{err}");
-        assert!(names(&ro).is_empty());
+        assert_eq!(names(tmp.path()), ["file"]);
     }
 }

@@ -57,15 +57,6 @@ pub struct NamedEmbedding<'a> {
     pub coords: ArrayView2<'a, f32>,
 }
 
-/// An extra metadata column (besides the label), e.g. the point's split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetadataColumn {
-    /// The column header.
-    pub name: String,
-    /// One value per point, without tabs or line breaks.
-    pub values: Vec<String>,
-}
-
 /// Writes `coords` to `dir/<stem>.tensor.tsv` or `.tensor.bytes`, padded to [`MIN_DIMS`]
 /// columns (see the module docs); returns the file name and the shape written.
 pub fn write_tensor(
@@ -122,30 +113,6 @@ fn raw_f32(coords: &ArrayView2<'_, f32>) -> Vec<u8> {
 fn is_surely_not_utf8(bytes: &[u8]) -> bool {
     let probe = &bytes[..bytes.len().min(UTF8_PROBE)];
     std::str::from_utf8(probe).is_err_and(|e| e.error_len().is_some())
-}
-
-/// Writes the metadata TSV: the label alone (no header, as the projector expects for a single
-/// column), or a header row `label<TAB>name...` and one row per point with extra columns.
-pub fn write_metadata(
-    path: &Path,
-    labels: &[u8],
-    extra: &[MetadataColumn],
-) -> Result<(), ExportError> {
-    write_atomic(path, |w| {
-        if !extra.is_empty() {
-            let names: Vec<&str> = extra.iter().map(|c| c.name.as_str()).collect();
-            writeln!(w, "label\t{}", names.join("\t"))?;
-        }
-        for (i, label) in labels.iter().enumerate() {
-            write!(w, "{label}")?;
-            for column in extra {
-                write!(w, "\t{}", column.values[i])?;
-            }
-            writeln!(w)?;
-        }
-        Ok(())
-    })
-    .map_err(|e| ExportError::io(path, e))
 }
 
 /// The `projector_config.pbtxt` text for `entries`.
@@ -299,22 +266,5 @@ embeddings {
         assert_eq!(shape, (2, 3));
         let text = std::fs::read_to_string(dir.path().join(name)).unwrap();
         assert_eq!(text, "9\t0\t0\n8\t0\t0\n");
-    }
-
-    #[test]
-    fn metadata_single_column_has_no_header() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("metadata.tsv");
-        write_metadata(&path, &[7, 2, 1], &[]).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "7\n2\n1\n");
-        let split = MetadataColumn {
-            name: "split".into(),
-            values: vec!["test".into(), "test".into(), "train".into()],
-        };
-        write_metadata(&path, &[7, 2, 1], &[split]).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "label\tsplit\n7\ttest\n2\ttest\n1\ttrain\n"
-        );
     }
 }

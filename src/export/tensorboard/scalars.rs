@@ -15,8 +15,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::event::{Event, Payload, FILE_VERSION};
 use super::record::write_record;
+use crate::data::history::TrainHistory;
 use crate::error::ExportError;
-use crate::model::train::TrainHistory;
 
 /// A named series of `(step, value)` points, e.g. `train/loss` per step.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn histories_become_tagged_series() {
-        use crate::model::train::{EpochStats, StepLoss};
+        use crate::data::history::{EpochStats, StepLoss};
         let history = TrainHistory {
             epochs: vec![EpochStats {
                 epoch: 1,

@@ -167,26 +167,35 @@ pub fn write_png(path: &Path, grey: &[u8], width: usize, height: usize) -> Resul
     let (w, h) = (dims(width)?, dims(height)?);
     let mut encoding_error = None;
     write_atomic(path, |out| {
-        encode_png(out, grey, w, h).map_err(|e| {
+        encode_png(out, grey, w, h, png::Compression::Fast).map_err(|e| {
             let io = std::io::Error::other(e.to_string());
             encoding_error = Some(e);
             io
         })
     })
-    .map_err(|source| match encoding_error.take() {
-        Some(source) => ExportError::Png {
+    .map_err(|io| match encoding_error.take() {
+        Some(cause) => ExportError::Png {
             path: path.to_path_buf(),
-            source,
+            cause,
         },
-        None => ExportError::io(path, source),
+        None => ExportError::io(path, io),
     })
 }
 
-fn encode_png<W: Write>(out: W, grey: &[u8], w: u32, h: u32) -> Result<(), png::EncodingError> {
+/// Encodes `grey` (`w x h` ink values) as an 8-bit greyscale PNG into `out`, dark ink on white
+/// as [`write_png`] describes, at `compression`: the projector's sprite is written fast, the
+/// HTML page embeds its sprite smaller ([`png::Compression::Balanced`]), its size mattering more.
+pub fn encode_png<W: Write>(
+    out: W,
+    grey: &[u8],
+    w: u32,
+    h: u32,
+    compression: png::Compression,
+) -> Result<(), png::EncodingError> {
     let mut encoder = png::Encoder::new(out, w, h);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
+    encoder.set_compression(compression);
     let mut writer = encoder.write_header()?;
     let mut stream = writer.stream_writer()?;
     let mut line = Vec::with_capacity(w as usize);
@@ -228,8 +237,16 @@ mod tests {
         // Non-square images keep their aspect: 8192 / 400 = 20 px for the long side.
         let l = SpriteLayout::new(160_000, 28, 56).unwrap();
         assert_eq!((l.per_side, l.thumb_width, l.thumb_height), (400, 20, 10));
-        assert!(SpriteLayout::new(0, 28, 28).is_err());
-        assert!(SpriteLayout::new(8193 * 8193, 1, 1).is_err());
+        assert_eq!(
+            SpriteLayout::new(0, 28, 28).unwrap_err().to_string(),
+            "sprite: needs at least one image of at least 1x1 pixels (got 0 of 28x28)"
+        );
+        assert_eq!(
+            SpriteLayout::new(8193 * 8193, 1, 1)
+                .unwrap_err()
+                .to_string(),
+            "sprite: 67125249 thumbnails of 1x1 px cannot fit a 8192 px square sprite"
+        );
     }
 
     #[test]

@@ -2,10 +2,10 @@
 
 use tch::Device;
 
-use crate::error::ModelError;
+use crate::model::error::ModelError;
 
 /// The user's device choice, before resolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceChoice {
     /// CUDA device 0 when available, otherwise the CPU.
@@ -43,7 +43,7 @@ pub fn device_name(d: Device) -> String {
 pub fn set_cpu_threads(n: usize) -> Result<(), ModelError> {
     if n == 0 {
         return Err(ModelError::Param {
-            flag: "--threads",
+            param: "threads",
             problem: "must be at least 1".into(),
         });
     }

@@ -7,69 +7,44 @@ use std::time::Instant;
 use anyhow::Context;
 use tch::Device;
 
-use crate::data::matrix::{write_labels_npy, write_npy};
-use crate::data::Dataset;
-use crate::fsutil::{ensure_dir, write_atomic};
 use crate::model::autoencoder::{self, ModelSpec};
 use crate::model::device::device_name;
-use crate::model::train::{encode, train, TrainConfig, TrainHistory, TrainObserver};
+use crate::model::train::{encode, train, TrainConfig, TrainObserver};
+use embedscope::data::matrix::{write_labels_npy, write_npy};
+use embedscope::data::Dataset;
+use embedscope::fsutil::{ensure_dir, write_json};
+use embedscope::pipeline::cache::{Fingerprint, Stage};
+use embedscope::pipeline::reports::{
+    StageSeconds, TrainReport, CODES_FILE, LABELS_FILE, MODEL_FILE, TRAIN_REPORT_FILE,
+};
 
-/// File names inside a train output directory.
-pub const MODEL_FILE: &str = "model.safetensors";
-/// The codes, `N x code_dim` float32.
-pub const CODES_FILE: &str = "codes.npy";
-/// The labels, `N` int64.
-pub const LABELS_FILE: &str = "labels.npy";
-/// The training report.
-pub const TRAIN_REPORT_FILE: &str = "train.json";
-
-/// What `train.json` holds.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct TrainReport {
-    /// Where the data came from.
-    pub data: String,
-    /// Number of images encoded (all of them, train and held-out).
-    pub n_images: usize,
-    /// Images trained on (the first ones).
-    pub n_train: usize,
-    /// Images held out (the last ones).
-    pub n_test: usize,
-    /// The device trained on.
-    pub device: String,
-    /// The training parameters.
-    pub params: serde_json::Value,
-    /// The network.
-    pub model: serde_json::Value,
-    /// Per-epoch losses and seconds, and per-step training loss.
-    #[serde(flatten)]
-    pub history: TrainHistory,
-    /// Held-out reconstruction loss (per-pixel BCE) after the last epoch.
-    pub test_loss: f64,
-    /// Mean seconds per epoch.
-    pub seconds_per_epoch: f64,
-    /// Seconds of training, encoding, and the whole stage.
-    pub seconds: StageSeconds,
-}
-
-/// Seconds spent in the train stage.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub struct StageSeconds {
-    /// Training (all epochs).
-    pub train: f64,
-    /// Encoding every image.
-    pub encode: f64,
-    /// Everything, including saving.
-    pub total: f64,
-}
-
-/// Trains on `data`, saves the model, encodes every image and writes the report into `out`.
+/// Trains on `data`, saves the model, encodes every image and writes the report into `out`
+/// (`train.json` last, recording the run's fingerprint: data, parameters, device, version).
+///
+/// With `reuse`, a complete earlier run in `out` with the same fingerprint is kept and `None`
+/// returned: the demo's cache.
 pub fn train_to_dir(
     data: &Dataset,
     cfg: &TrainConfig,
     device: Device,
     out: &Path,
+    reuse: bool,
     observer: &mut dyn TrainObserver,
-) -> anyhow::Result<TrainReport> {
+) -> anyhow::Result<Option<TrainReport>> {
+    let stage = Stage::new(
+        out.join(TRAIN_REPORT_FILE),
+        [MODEL_FILE, CODES_FILE, LABELS_FILE]
+            .map(|f| out.join(f))
+            .to_vec(),
+        Fingerprint::new()
+            .dataset(data)
+            .json(cfg)
+            .bytes(device_name(device).as_bytes()),
+    );
+    if reuse && stage.is_fresh() {
+        return Ok(None);
+    }
+    stage.invalidate()?;
     let start = Instant::now();
     let pixels = data.pixels_f32();
     let (n_train, n_test) = cfg.split(data.len())?;
@@ -94,6 +69,7 @@ pub fn train_to_dir(
         test_loss: epochs.last().map_or(f64::NAN, |e| e.test_loss),
         seconds_per_epoch: epochs.iter().map(|e| e.seconds).sum::<f64>() / epochs.len() as f64,
         history: trained.history,
+        fingerprint: Some(stage.fingerprint().hex()),
         seconds: StageSeconds {
             train: train_secs,
             encode: encode_secs,
@@ -101,7 +77,7 @@ pub fn train_to_dir(
         },
     };
     write_json(&out.join(TRAIN_REPORT_FILE), &report)?;
-    Ok(report)
+    Ok(Some(report))
 }
 
 /// Loads `model` and writes `codes.npy` and `labels.npy` for `data` into `out`.
@@ -119,13 +95,4 @@ pub fn encode_to_dir(
     write_npy(&paths[0], &codes)?;
     write_labels_npy(&paths[1], &data.labels)?;
     Ok((net.spec, paths))
-}
-
-/// Writes `value` as pretty JSON, atomically.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
-    write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, value).map_err(std::io::Error::other)?;
-        std::io::Write::write_all(w, b"\n")
-    })
-    .with_context(|| format!("writing {}", path.display()))
 }

@@ -6,8 +6,8 @@
 
 pub mod autoencoder;
 pub mod device;
+pub mod error;
 pub mod train;
 
-pub use autoencoder::{Arch, Autoencoder, ModelSpec};
+pub use autoencoder::Arch;
 pub use device::DeviceChoice;
-pub use train::{encode, train, EpochStats, TrainConfig, TrainHistory, TrainObserver};

@@ -15,9 +15,10 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use tch::{nn, nn::OptimizerConfig, Device, Kind, Tensor};
 
-use crate::error::ModelError;
-use crate::interrupt;
 use crate::model::autoencoder::{Arch, Autoencoder, ModelSpec};
+use crate::model::error::ModelError;
+use embedscope::data::history::{EpochStats, StepLoss, TrainHistory};
+use embedscope::interrupt;
 
 /// Validated training parameters.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -55,23 +56,23 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Checks every parameter, naming the flag at fault.
     pub fn check(self) -> Result<Self, ModelError> {
-        let param = |flag, problem: &str| {
+        let param = |param, problem: &str| {
             Err(ModelError::Param {
-                flag,
+                param,
                 problem: problem.to_string(),
             })
         };
         if self.epochs == 0 {
-            return param("--epochs", "must be at least 1");
+            return param("epochs", "must be at least 1");
         }
         if self.batch_size == 0 {
-            return param("--batch-size", "must be at least 1");
+            return param("batch_size", "must be at least 1");
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return param("--learning-rate", "must be a positive number");
+            return param("learning_rate", "must be a positive number");
         }
         if self.code_dim == 0 {
-            return param("--code-dim", "must be at least 1");
+            return param("code_dim", "must be at least 1");
         }
         Ok(self)
     }
@@ -79,45 +80,11 @@ impl TrainConfig {
     /// Sizes of the training and held-out splits for `n` images (at least one of each).
     pub fn split(&self, n: usize) -> Result<(usize, usize), ModelError> {
         if n < 2 {
-            return Err(ModelError::Param {
-                flag: "--limit",
-                problem: format!("{n} image(s): need at least 2 (one to train, one to hold out)"),
-            });
+            return Err(ModelError::TooFewImages { n });
         }
         let test = ((n as f64 * self.test_fraction).round() as usize).clamp(1, n - 1);
         Ok((n - test, test))
     }
-}
-
-/// Losses and time of one epoch.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct EpochStats {
-    /// The epoch, 1-based.
-    pub epoch: usize,
-    /// Mean training loss over the epoch's steps.
-    pub train_loss: f64,
-    /// Reconstruction loss (per-pixel BCE) of the held-out split after the epoch.
-    pub test_loss: f64,
-    /// Seconds the epoch took (training and evaluation).
-    pub seconds: f64,
-}
-
-/// Everything a training run reports.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TrainHistory {
-    /// One entry per epoch.
-    pub epochs: Vec<EpochStats>,
-    /// The loss of every optimisation step: `(step, loss)`, step 1-based.
-    pub steps: Vec<StepLoss>,
-}
-
-/// The loss of one optimisation step.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StepLoss {
-    /// The step, 1-based, counted over the whole run.
-    pub step: usize,
-    /// The batch's training loss.
-    pub loss: f32,
 }
 
 /// Watches training.

@@ -15,10 +15,10 @@ use std::path::Path;
 use tch::nn::{self, Module};
 use tch::{Device, Kind, Reduction, Tensor};
 
-use crate::error::ModelError;
+use crate::model::error::ModelError;
 
 /// The network family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arch {
     /// Fully connected layers.
@@ -51,14 +51,16 @@ impl ModelSpec {
     pub fn new(arch: Arch, rows: usize, cols: usize, code_dim: usize) -> Result<Self, ModelError> {
         if code_dim == 0 {
             return Err(ModelError::Param {
-                flag: "--code-dim",
+                param: "code_dim",
                 problem: "must be at least 1".into(),
             });
         }
         if arch == Arch::Conv && (rows % 4 != 0 || cols % 4 != 0) {
             return Err(ModelError::Param {
-                flag: "--arch conv",
-                problem: format!("needs image sides that are multiples of 4, got {rows}x{cols}"),
+                param: "arch",
+                problem: format!(
+                    "conv needs image sides that are multiples of 4, got {rows}x{cols}"
+                ),
             });
         }
         Ok(Self {
@@ -229,11 +231,6 @@ impl Autoencoder {
         self.encoder.forward(x)
     }
 
-    /// Reconstructs pixels in `[0, 1]` from codes.
-    pub fn decode(&self, z: &Tensor) -> Tensor {
-        self.decoder.forward(z).sigmoid()
-    }
-
     /// Mean per-pixel binary cross-entropy between the reconstruction of `x` and `x`.
     pub fn loss(&self, x: &Tensor) -> Tensor {
         let logits = self.decoder.forward(&self.encoder.forward(x));
@@ -241,22 +238,14 @@ impl Autoencoder {
     }
 }
 
-/// Saves the variables of `vs` to `path` (safetensors), atomically.
+/// Saves the variables of `vs` to `path` (safetensors), atomically, as an ordinary file (0644)
+/// like every other output.
 pub fn save(vs: &nn::VarStore, path: &Path) -> Result<(), ModelError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".model.")
-        .suffix(".safetensors")
-        .tempfile_in(dir)
-        .map_err(|e| ModelError::torch(format!("saving {}", path.display()))(e.into()))?;
-    vs.save(tmp.path())
-        .map_err(ModelError::torch(format!("saving {}", path.display())))?;
-    tmp.persist(path)
-        .map_err(|e| ModelError::torch(format!("saving {}", path.display()))(e.error.into()))?;
-    Ok(())
+    embedscope::fsutil::write_atomic_at(path, |tmp| {
+        vs.save(tmp)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .map_err(|e| ModelError::torch(format!("saving {}", path.display()))(e.into()))
 }
 
 /// Loads a saved model onto `device`, rebuilding the network from the file alone.

@@ -1,0 +1,106 @@
+//! `embedscope view`: any vectors (and their metadata) to maps, GIFs, TensorBoard logs and a
+//! report, in one command: the demo's pipeline on the user's data.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use super::inputs;
+use super::progress::Bars;
+use super::tsne::TsneFlags;
+use crate::data::table::read_table;
+use crate::pipeline::view::{self, Images, Input, Names, Settings};
+use crate::reduce::tsne::LearningRate;
+
+/// Flags of `embedscope view`.
+#[derive(Debug, Args)]
+pub struct ViewArgs {
+    /// The vectors, one point per row: .npy (any numeric dtype), TSV/CSV with or without a
+    /// header, or word vectors (GloVe / word2vec text: a word, then the numbers), whose words
+    /// become the metadata column `word`.
+    pub input: PathBuf,
+    /// Metadata of the points (the projector's convention: one column without a header, or
+    /// several with a header row); .npy label vectors work too.
+    #[arg(long, value_name = "FILE", alias = "labels")]
+    pub metadata: Option<PathBuf>,
+    /// The metadata column that colours the pictures (default: the first).
+    #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
+    pub colour_by: Option<String>,
+    /// Images of the points, one per point in order, for the image map, the projector's sprite
+    /// and the page's thumbnails: `embedded` (the built-in MNIST-10k) or an MNIST IDX directory.
+    #[arg(long, value_name = "embedded|DIR")]
+    pub images: Option<String>,
+    /// Output directory.
+    #[arg(long, value_name = "DIR", default_value = "view")]
+    pub out: PathBuf,
+    /// Redo every stage, even those whose outputs from an earlier run are still valid.
+    #[arg(long)]
+    pub force: bool,
+    /// Inputs with more than twice this many columns are reduced to it by PCA before t-SNE
+    /// (0: never).
+    #[arg(long, default_value_t = 50)]
+    pub pca_dims: usize,
+    /// A GIF frame every this many t-SNE iterations.
+    #[arg(long, default_value_t = 10)]
+    pub gif_every: usize,
+    /// The t-SNE settings.
+    #[command(flatten)]
+    pub tsne: TsneFlags,
+}
+
+impl ViewArgs {
+    /// Validates the flags, reads the inputs, runs the view and prints its summary.
+    pub fn run(self) -> anyhow::Result<()> {
+        if self.gif_every == 0 {
+            bail!("--gif-every 0: must be at least 1");
+        }
+        let tsne = self.tsne.params(LearningRate::Auto)?;
+        let table = read_table(&self.input)?;
+        let vectors = table.vectors;
+        let mut metadata = inputs::metadata("metadata", self.metadata.as_deref(), vectors.nrows())?;
+        // The words of a word-vector file come first, before the file's columns.
+        for column in table.metadata.columns().iter().rev() {
+            if metadata.column(&column.name).is_err() {
+                metadata.prepend(column.clone())?;
+            }
+        }
+        let stem = table.name;
+        let images = match &self.images {
+            Some(source) => Some(inputs::images("images", source, vectors.nrows())?),
+            None => None,
+        };
+        let input = Input {
+            name: stem.clone(),
+            source: self.input.display().to_string(),
+            vectors: vectors.view(),
+            metadata: &metadata,
+            images: images.as_ref().map(|d| Images {
+                pixels: d.images(),
+                rows: d.rows,
+                cols: d.cols,
+            }),
+        };
+        let settings = Settings {
+            out: self.out.clone(),
+            force: self.force,
+            tsne,
+            gif_every: self.gif_every,
+            colour_by: self.colour_by.clone(),
+            pca_dims: self.pca_dims,
+            names: Names::for_stem(&stem),
+            input_scalars: Vec::new(),
+        };
+        let mut bars = Bars::new();
+        let report = view::run(&input, &settings, &mut bars)
+            .map_err(super::flag_error)
+            .with_context(|| format!("view of {}", self.input.display()))?;
+        println!(
+            "embedscope view: {} points of {}",
+            report.points, report.input
+        );
+        println!("{}", view::summary(&report));
+        println!("  in {}", self.out.display());
+        Ok(())
+    }
+}
