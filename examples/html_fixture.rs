@@ -19,8 +19,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use embedscope::data::metadata::{Column, Metadata, Values};
+use embedscope::data::thumbnails::ThumbnailView;
 use embedscope::data::Dataset;
-use embedscope::export::html::{write_page, Neighbors, PageMap, PageSpec, Thumbnails};
+use embedscope::export::html::{write_page, Neighbors, PageMap, PageSpec};
 use embedscope::progress::NoProgress;
 use embedscope::reduce::pca;
 use embedscope::reduce::tsne::neighbors::knn;
@@ -158,7 +159,7 @@ fn main() -> anyhow::Result<()> {
             .collect(),
         metadata: &metadata,
         colour_by: Some("label"),
-        thumbnails: Some(Thumbnails {
+        thumbnails: Some(ThumbnailView {
             pixels: pixels.view(),
             rows: data.rows,
             cols: data.cols,

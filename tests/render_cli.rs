@@ -235,6 +235,26 @@ fn string_classes_and_no_metadata_render() {
         body.contains("other (11 classes"),
         "classes beyond 19 are gathered"
     );
+    let stem = p.file_stem().unwrap().to_string_lossy();
+    assert!(
+        body.contains(&format!("{stem}, coloured by species")),
+        "the default title names the points and the colour column"
+    );
+    let sized = d.join("sized.svg");
+    let o = render(&[
+        s(&p),
+        "--metadata",
+        s(&species),
+        "--color-by",
+        "size",
+        "--title",
+        "Mine",
+        "--out",
+        s(&sized),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let body = std::fs::read_to_string(&sized).unwrap();
+    assert!(body.contains("Mine") && !body.contains("coloured by"));
     let plain = d.join("plain.png");
     let o = render(&[s(&p), "--out", s(&plain)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -1,6 +1,7 @@
 //! CLI tests of `embedscope view` on users' files: word vectors with a metadata table of text
-//! and float columns, a small input whose perplexity is lowered, and inputs that must be
-//! refused (NaN, too few points). Each case runs in its own temporary directory.
+//! and float columns, a small input whose perplexity is lowered, pictures as a directory of
+//! image files or as a ready-made sprite, and inputs that must be refused (NaN, too few points,
+//! a sprite of the wrong grid). Each case runs in its own temporary directory.
 
 use std::fs;
 use std::path::Path;
@@ -133,4 +134,92 @@ fn small_inputs_lower_the_perplexity_and_bad_ones_are_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("3 point(s); at least 4 are needed"), "{err}");
+}
+
+/// Decodes a greyscale PNG: (width, height, grey levels).
+fn grey_png(p: &Path) -> (u32, u32, Vec<u8>) {
+    let img = image::open(p).unwrap().to_luma8();
+    (img.width(), img.height(), img.into_raw())
+}
+
+#[test]
+fn image_files_and_a_sprite_become_thumbnails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 12 points in three clusters, and one 8x6 picture per point whose grey level tells it.
+    let table = d.join("points.csv");
+    let rows: Vec<String> = (0..12)
+        .map(|i| format!("{},{},{}", (i % 3) * 10, i % 2, i / 4))
+        .collect();
+    fs::write(&table, rows.join("\n")).unwrap();
+    let pics = d.join("pics");
+    fs::create_dir(&pics).unwrap();
+    let grey = |i: u32| (20 * i + 5) as u8;
+    for i in 0..12u32 {
+        image::GrayImage::from_fn(8, 6, |x, y| {
+            image::Luma([if x + y == 0 { 255 } else { grey(i) }])
+        })
+        .save(pics.join(format!("img{i:02}.png")))
+        .unwrap();
+    }
+    let out = d.join("out");
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["view", s(&table), "--out", s(out), "--iterations", "100"];
+        args.extend_from_slice(extra);
+        embedscope(&args)
+    };
+    let o = run(&["--images", s(&pics)], &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The projector's sprite: ceil(sqrt(12)) = 4 cells a side, point i at row i / 4, column
+    // i % 4, the pictures as they were.
+    let sprite = out.join("logs/reductions/sprite.png");
+    let (w, h, px) = grey_png(&sprite);
+    assert_eq!((w, h), (32, 24));
+    for i in 0..12u32 {
+        let (top, left) = ((i / 4) * 6, (i % 4) * 8);
+        assert_eq!(
+            px[(top * w + left) as usize],
+            255,
+            "cell {i}'s marked corner"
+        );
+        assert_eq!(px[((top + 3) * w + left + 4) as usize], grey(i), "cell {i}");
+    }
+    let report = json(&out.join("report.json"));
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert!(files.contains(&"images_tsne.png"), "{files:?}");
+
+    // That sprite given back with --sprite gives the same sprite.
+    let again = d.join("again");
+    let o = run(&["--sprite", s(&sprite)], &again);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(grey_png(&again.join("logs/reductions/sprite.png")).2, px);
+
+    // Refused: a sprite that is no 4x4 grid, a picture short, both flags.
+    let wrong = d.join("wrong.png");
+    image::GrayImage::new(30, 24).save(&wrong).unwrap();
+    let bad = d.join("bad");
+    let o = run(&["--sprite", s(&wrong)], &bad);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("--sprite") && err.contains("wrong.png") && err.contains("30x24 px"),
+        "{err}"
+    );
+    assert!(!bad.exists(), "nothing is written for a refused input");
+    fs::remove_file(pics.join("img11.png")).unwrap();
+    let o = run(&["--images", s(&pics)], &bad);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("11 image files") && err.contains("for 12 points"),
+        "{err}"
+    );
+    let o = run(&["--images", s(&pics), "--sprite", s(&sprite)], &bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
 }

@@ -12,10 +12,9 @@ use super::progress::Bars;
 use crate::data::history::TrainHistory;
 use crate::data::matrix::read_matrix;
 use crate::data::metadata::Metadata;
-use crate::data::Dataset;
+use crate::data::thumbnails::Thumbnails;
 use crate::export::tensorboard::{
     kl_scalars, training_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries,
-    SpriteImages,
 };
 use crate::fsutil::read_json;
 use crate::pipeline::reports::KlHistory;
@@ -39,10 +38,9 @@ pub struct ExportArgs {
     /// A ready-made embedding to show, e.g. `tsne/2d=tsne2.npy`; repeat for several.
     #[arg(long = "embedding", value_name = "NAME=FILE")]
     pub embeddings: Vec<String>,
-    /// Thumbnails for the projector's sprite, one per point in order: `embedded` (the built-in
-    /// MNIST-10k) or an MNIST IDX directory. Without it, no sprite.
-    #[arg(long, value_name = "embedded|DIR", alias = "data")]
-    pub images: Option<String>,
+    /// Thumbnails for the projector's sprite (without them, no sprite).
+    #[command(flatten)]
+    pub images: inputs::ImageFlags,
     /// Accepted for older scripts: without --images there is no sprite anyway.
     #[arg(long, hide = true, conflicts_with = "images")]
     pub no_sprite: bool,
@@ -60,7 +58,7 @@ struct ExportConfig {
     out: PathBuf,
     metadata: Metadata,
     embeddings: Vec<(String, Array2<f32>)>,
-    images: Option<Dataset>,
+    images: Option<Thumbnails>,
     scalars: Vec<ScalarSeries>,
 }
 
@@ -70,11 +68,7 @@ impl ExportArgs {
         let config = self.validate()?;
         let spec = ExportSpec {
             metadata: &config.metadata,
-            images: config.images.as_ref().map(|d| SpriteImages {
-                pixels: d.images(),
-                rows: d.rows,
-                cols: d.cols,
-            }),
+            images: config.images.as_ref().map(|t| t.view()),
             embeddings: config
                 .embeddings
                 .iter()
@@ -144,10 +138,7 @@ impl ExportArgs {
         }
         let n = embeddings[0].1.nrows();
         let metadata = inputs::metadata("metadata", self.metadata.as_deref(), n)?;
-        let images = match &self.images {
-            Some(source) => Some(inputs::images("images", source, n)?),
-            None => None,
-        };
+        let images = self.images.read(n)?;
 
         let mut scalars = Vec::new();
         let mut add = |source: &str, series: ScalarSeries| -> anyhow::Result<()> {

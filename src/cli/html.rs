@@ -10,7 +10,7 @@ use ndarray::Array2;
 use super::inputs;
 use super::progress::Bars;
 use crate::data::matrix::read_matrix;
-use crate::export::html::{write_page, Neighbors, PageMap, PageSpec, Thumbnails};
+use crate::export::html::{write_page, Neighbors, PageMap, PageSpec};
 use crate::reduce::tsne::neighbors::knn;
 
 /// Flags of `embedscope html`.
@@ -26,10 +26,9 @@ pub struct HtmlArgs {
     /// The metadata column to colour by when the page opens (default: the first column).
     #[arg(long, value_name = "COLUMN")]
     pub color_by: Option<String>,
-    /// Thumbnails shown on hover: `embedded` (the embedded MNIST-10k) or an MNIST directory,
-    /// one image per point in the same order.
-    #[arg(long, value_name = "embedded|DIR")]
-    pub images: Option<String>,
+    /// Thumbnails shown on hover.
+    #[command(flatten)]
+    pub images: inputs::ImageFlags,
     /// The original vectors (N x D, .npy/.tsv/.csv): clicking a point lists its nearest
     /// neighbours among them.
     #[arg(long, value_name = "FILE")]
@@ -87,10 +86,7 @@ impl HtmlArgs {
             }
             None => metadata.columns().first().map(|c| c.name.as_str()),
         };
-        let images = match &self.images {
-            Some(source) => Some(inputs::images("images", source, n)?),
-            None => None,
-        };
+        let images = self.images.read(n)?;
         let graph = self.neighbor_graph(n)?;
 
         let spec = PageSpec {
@@ -112,11 +108,7 @@ impl HtmlArgs {
                 .collect(),
             metadata: &metadata,
             colour_by,
-            thumbnails: images.as_ref().map(|d| Thumbnails {
-                pixels: d.images(),
-                rows: d.rows,
-                cols: d.cols,
-            }),
+            thumbnails: images.as_ref().map(|t| t.view()),
             neighbors: graph.as_ref().map(|g| Neighbors {
                 k: g.k,
                 indices: &g.indices,

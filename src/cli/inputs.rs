@@ -1,13 +1,15 @@
 //! Reading the user's files for the commands, in one place: metadata files and the images
 //! (thumbnails) of the points. Errors name the flag and the file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
 use crate::data::metadata::Metadata;
 use crate::data::metadata_io::read_metadata;
+use crate::data::thumbnails::Thumbnails;
 use crate::data::Dataset;
+use crate::error::DataError;
 
 /// The metadata of `n` points from `--FLAG FILE` (the projector's convention; see
 /// [`read_metadata`]), or no columns without a file.
@@ -18,20 +20,60 @@ pub fn metadata(flag: &str, path: Option<&Path>, n: usize) -> anyhow::Result<Met
     }
 }
 
-/// The images of `n` points from `--FLAG embedded|DIR` (the embedded MNIST-10k digits, or an
-/// MNIST IDX directory): the first `n` images, one per point.
-pub fn images(flag: &str, source: &str, n: usize) -> anyhow::Result<Dataset> {
-    let mut data = if source == "embedded" {
-        Dataset::embedded()
-    } else {
-        Dataset::from_dir(source.as_ref()).with_context(|| format!("--{flag}"))?
-    };
-    if data.len() < n {
-        bail!(
-            "--{flag} {source}: {} images for {n} points; there must be one image per point",
-            data.len()
-        );
+/// The flags that give the points' images (thumbnails), shared by the commands that draw or
+/// export them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ImageFlags {
+    /// Images of the points, one per point in order, for the image map, the projector's sprite
+    /// and the page's thumbnails: `embedded` (the built-in MNIST-10k), an MNIST IDX directory
+    /// (its first N images), or a directory of image files (.png, .jpg, .gif, .bmp: exactly N,
+    /// in file-name order; shown in grey, at most 64 px a side).
+    #[arg(
+        long,
+        value_name = "embedded|DIR",
+        alias = "data",
+        conflicts_with = "sprite"
+    )]
+    pub images: Option<String>,
+    /// The images as one ready-made sprite in the projector's layout: a picture holding a grid
+    /// of ceil(sqrt(N)) equal cells a side, point i in row i / side, column i % side.
+    #[arg(long, value_name = "FILE")]
+    pub sprite: Option<PathBuf>,
+}
+
+impl ImageFlags {
+    /// True when images were given.
+    pub fn given(&self) -> bool {
+        self.images.is_some() || self.sprite.is_some()
     }
-    data.truncate(n);
-    Ok(data)
+
+    /// The images of `n` points, if given.
+    pub fn read(&self, n: usize) -> anyhow::Result<Option<Thumbnails>> {
+        if let Some(path) = &self.sprite {
+            return Ok(Some(Thumbnails::from_sprite(path, n).context("--sprite")?));
+        }
+        let Some(source) = &self.images else {
+            return Ok(None);
+        };
+        let mut images: Thumbnails = if source == "embedded" {
+            Dataset::embedded().into()
+        } else {
+            match Dataset::from_dir(source.as_ref()) {
+                Ok(data) => data.into(),
+                // No MNIST files: a directory of pictures.
+                Err(DataError::Missing { .. }) => {
+                    Thumbnails::from_image_dir(source.as_ref(), n).context("--images")?
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("--images")),
+            }
+        };
+        if images.len() < n {
+            bail!(
+                "--images {source}: {} images for {n} points; there must be one image per point",
+                images.len()
+            );
+        }
+        images.truncate(n);
+        Ok(Some(images))
+    }
 }

@@ -32,16 +32,15 @@ pub struct RenderArgs {
     /// with --rotate (turning 3-D view).
     #[arg(long)]
     pub out: PathBuf,
-    /// Title line (default: the points file's name).
+    /// Title line (default: the points file's name and the colour column).
     #[arg(long)]
     pub title: Option<String>,
     /// Subtitle line: the method and its numbers, e.g. "t-SNE, perplexity 25, KL 1.23".
     #[arg(long, default_value = "")]
     pub subtitle: String,
-    /// Draw each image at its point (a digit map): an MNIST directory, or `embedded` for the
-    /// built-in MNIST-10k. The first N images are used for N points.
-    #[arg(long, value_name = "DIR_OR_embedded")]
-    pub images: Option<String>,
+    /// Draw each image at its point (an image map, `.png`).
+    #[command(flatten)]
+    pub images: inputs::ImageFlags,
     /// Draw a 3-D view turning about its vertical axis, as a GIF (needs 3 columns).
     #[arg(long)]
     pub rotate: bool,
@@ -69,8 +68,19 @@ pub struct RenderArgs {
 #[derive(Debug)]
 enum Picture {
     Scatter(PlotStyle),
-    Digits(DigitMapOptions, String),
+    Digits(DigitMapOptions),
     Rotation(RotationOptions),
+}
+
+impl Picture {
+    /// The picture's title line.
+    fn title_mut(&mut self) -> &mut String {
+        match self {
+            Picture::Scatter(style) => &mut style.title,
+            Picture::Digits(opts) => &mut opts.title,
+            Picture::Rotation(opts) => &mut opts.gif.title,
+        }
+    }
 }
 
 impl RenderArgs {
@@ -83,12 +93,12 @@ impl RenderArgs {
             Some(m) => format!("{} with metadata {}", self.points.display(), m.display()),
             None => self.points.display().to_string(),
         };
-        let images = match &picture {
-            Picture::Digits(_, source) => Some(inputs::images("images", source, n)?),
-            _ => None,
-        };
-        let metadata = match (&self.metadata, &images) {
-            (None, Some(data)) => Metadata::from_labels(&data.labels),
+        let images = self.images.read(n)?;
+        let metadata = match (
+            &self.metadata,
+            images.as_ref().and_then(|t| t.labels.as_ref()),
+        ) {
+            (None, Some(labels)) => Metadata::from_labels(labels),
             _ => inputs::metadata("metadata", self.metadata.as_deref(), n)?,
         };
         let column = match &self.colour_by {
@@ -96,6 +106,11 @@ impl RenderArgs {
             None => metadata.columns().first(),
         };
         let colouring = Colouring::from_column(column);
+        let mut picture = picture;
+        if let (None, Some(column)) = (&self.title, column) {
+            let title = picture.title_mut();
+            *title = format!("{title}, coloured by {}", column.name);
+        }
         let out = &self.out;
         match (picture, images) {
             (Picture::Scatter(style), _) => {
@@ -105,16 +120,16 @@ impl RenderArgs {
                 rotation_gif(points.view(), &colouring, &opts, out, &mut Bars::new())
                     .with_context(|| inputs.clone())?;
             }
-            (Picture::Digits(opts, source), images) => {
-                let data = match images {
-                    Some(data) => data,
-                    None => inputs::images("images", &source, n)?,
+            (Picture::Digits(opts), images) => {
+                let Some(images) = images else {
+                    bail!("an image map needs --images or --sprite");
                 };
+                let view = images.view();
                 digit_map(
                     points.view(),
-                    data.images(),
-                    data.rows,
-                    data.cols,
+                    view.pixels,
+                    view.rows,
+                    view.cols,
                     &colouring,
                     &opts,
                     out,
@@ -137,7 +152,7 @@ impl RenderArgs {
                 "--out {out}: a .gif is a turning 3-D view and needs --rotate; --rotate needs a .gif"
             );
         }
-        if self.images.is_some() && ext != "png" {
+        if self.images.given() && ext != "png" {
             bail!("--images draws a digit map, which is a raster: --out {out} must end in .png");
         }
         if !(2..=1000).contains(&self.frames) {
@@ -186,19 +201,16 @@ impl RenderArgs {
                 axis_names: names,
                 ..RotationOptions::default()
             })
-        } else if let Some(source) = &self.images {
+        } else if self.images.given() {
             let (width, height) = size(1400, 1280);
-            Picture::Digits(
-                DigitMapOptions {
-                    title,
-                    subtitle: self.subtitle.clone(),
-                    width,
-                    height,
-                    max_images: (self.max_images > 0).then_some(self.max_images),
-                    ..DigitMapOptions::default()
-                },
-                source.clone(),
-            )
+            Picture::Digits(DigitMapOptions {
+                title,
+                subtitle: self.subtitle.clone(),
+                width,
+                height,
+                max_images: (self.max_images > 0).then_some(self.max_images),
+                ..DigitMapOptions::default()
+            })
         } else {
             let (width, height) = size(800, 680);
             Picture::Scatter(PlotStyle {

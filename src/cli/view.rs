@@ -10,7 +10,7 @@ use super::inputs;
 use super::progress::Bars;
 use super::tsne::TsneFlags;
 use crate::data::table::read_table;
-use crate::pipeline::view::{self, Images, Input, Names, Settings};
+use crate::pipeline::view::{self, Input, Names, Settings};
 use crate::reduce::tsne::LearningRate;
 
 /// Flags of `embedscope view`.
@@ -27,10 +27,9 @@ pub struct ViewArgs {
     /// The metadata column that colours the pictures (default: the first).
     #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
-    /// Images of the points, one per point in order, for the image map, the projector's sprite
-    /// and the page's thumbnails: `embedded` (the built-in MNIST-10k) or an MNIST IDX directory.
-    #[arg(long, value_name = "embedded|DIR")]
-    pub images: Option<String>,
+    /// The points' images.
+    #[command(flatten)]
+    pub images: inputs::ImageFlags,
     /// Output directory.
     #[arg(long, value_name = "DIR", default_value = "view")]
     pub out: PathBuf,
@@ -66,20 +65,13 @@ impl ViewArgs {
             }
         }
         let stem = table.name;
-        let images = match &self.images {
-            Some(source) => Some(inputs::images("images", source, vectors.nrows())?),
-            None => None,
-        };
+        let images = self.images.read(vectors.nrows())?;
         let input = Input {
             name: stem.clone(),
             source: self.input.display().to_string(),
             vectors: vectors.view(),
             metadata: &metadata,
-            images: images.as_ref().map(|d| Images {
-                pixels: d.images(),
-                rows: d.rows,
-                cols: d.cols,
-            }),
+            images: images.as_ref().map(|t| t.view()),
         };
         let settings = Settings {
             out: self.out.clone(),

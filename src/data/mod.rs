@@ -1,6 +1,6 @@
 //! Data in: MNIST IDX files, input tables (`.npy`, TSV/CSV, word vectors; [`table`]), per-point
-//! metadata ([`metadata`], [`metadata_io`]), and the [`Dataset`] of images and labels that the
-//! rest of the pipeline consumes. Every reader has a byte-slice entry point (`parse_*`) beside
+//! metadata ([`metadata`], [`metadata_io`]), the [`Dataset`] of MNIST images and labels, and the
+//! points' [`thumbnails`] from MNIST, image files or a sprite. Every reader has a byte-slice entry point (`parse_*`) beside
 //! its file one, and bounds what it allocates ([`limits`]).
 
 pub mod dataset;
@@ -13,5 +13,6 @@ pub mod metadata_io;
 mod npy;
 pub mod table;
 mod text;
+pub mod thumbnails;
 
 pub use dataset::Dataset;

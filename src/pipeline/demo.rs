@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use crate::data::matrix::read_matrix;
 use crate::data::metadata::Metadata;
+use crate::data::thumbnails::ThumbnailView;
 use crate::data::Dataset;
 use crate::export::tensorboard::training_scalars;
 use crate::fsutil::{ensure_dir, read_json, write_json};
 use crate::pipeline::reports::{TrainReport, CODES_FILE, TRAIN_REPORT_FILE};
-use crate::pipeline::view::{self, Images, Input, Names, Settings, ViewReport};
+use crate::pipeline::view::{self, Input, Names, Settings, ViewReport};
 use crate::progress::Progress;
 
 /// The directory of the model, codes and training report, inside the output directory.
@@ -108,7 +109,7 @@ pub fn run(
         source: format!("{MODEL_DIR}/{CODES_FILE}"),
         vectors: codes.view(),
         metadata: &metadata,
-        images: Some(Images {
+        images: Some(ThumbnailView {
             pixels: data.images(),
             rows: data.rows,
             cols: data.cols,

@@ -26,9 +26,10 @@ use ndarray::{s, Array2, ArrayView2};
 
 use crate::data::matrix::{read_matrix, write_npy};
 use crate::data::metadata::{Column, Metadata};
-use crate::export::html::{write_page, Neighbors, PageMap, PageSpec, Thumbnails};
+use crate::data::thumbnails::ThumbnailView;
+use crate::export::html::{write_page, Neighbors, PageMap, PageSpec};
 use crate::export::tensorboard::{
-    kl_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries, SpriteImages,
+    kl_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries,
 };
 use crate::fsutil::{ensure_dir, read_json, write_json, AtomicDir};
 use crate::pipeline::cache::{Fingerprint, Stage};
@@ -43,17 +44,6 @@ use crate::render::colouring::Colouring;
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
-/// Thumbnails of the points, one greyscale image per point.
-#[derive(Debug, Clone, Copy)]
-pub struct Images<'a> {
-    /// `N x rows*cols` pixels, 0 = background.
-    pub pixels: ArrayView2<'a, u8>,
-    /// Rows per image.
-    pub rows: usize,
-    /// Columns per image.
-    pub cols: usize,
-}
-
 /// What to look at.
 #[derive(Debug, Clone)]
 pub struct Input<'a> {
@@ -66,7 +56,7 @@ pub struct Input<'a> {
     /// Their metadata (`N` points).
     pub metadata: &'a Metadata,
     /// Their images, if any.
-    pub images: Option<Images<'a>>,
+    pub images: Option<ThumbnailView<'a>>,
 }
 
 /// Output file and log names. [`Names::for_stem`] derives them from a stem.
@@ -656,11 +646,7 @@ fn log(
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
-    let images = input.images.map(|i| SpriteImages {
-        pixels: i.pixels,
-        rows: i.rows,
-        cols: i.cols,
-    });
+    let images = input.images.map(ThumbnailView::reborrow);
     let staged = AtomicDir::new(&settings.out.join("logs"))
         .map_err(|e| crate::error::ExportError::io(settings.out.join("logs"), e))?;
     let vectors = ExportSpec {
@@ -771,11 +757,7 @@ fn page(
         ],
         metadata: input.metadata,
         colour_by,
-        thumbnails: input.images.map(|i| Thumbnails {
-            pixels: i.pixels,
-            rows: i.rows,
-            cols: i.cols,
-        }),
+        thumbnails: input.images.map(ThumbnailView::reborrow),
         neighbors: Some(Neighbors {
             k: graph.k,
             indices: &graph.indices,

@@ -21,8 +21,9 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::data::metadata::{Metadata, Values};
+use crate::data::thumbnails::ThumbnailView;
 use crate::error::ExportError;
-use crate::export::tensorboard::sprite::{self, SpriteImages, SpriteLayout};
+use crate::export::tensorboard::sprite::{self, SpriteLayout};
 use crate::fsutil::write_atomic;
 use crate::progress::Progress;
 use crate::render::colouring::{ClassKind, Colouring, SINGLE};
@@ -52,7 +53,7 @@ pub struct PageSpec<'a> {
     /// The column to colour by when the page opens; `None`: one colour.
     pub colour_by: Option<&'a str>,
     /// Per-point thumbnails, shown on hover.
-    pub thumbnails: Option<Thumbnails<'a>>,
+    pub thumbnails: Option<ThumbnailView<'a>>,
     /// The k nearest neighbours of every point in the original space, shown on click.
     pub neighbors: Option<Neighbors<'a>>,
 }
@@ -66,17 +67,6 @@ pub struct PageMap<'a> {
     pub coords: ArrayView2<'a, f32>,
     /// A line shown under the map, e.g. "KL 1.78".
     pub caption: String,
-}
-
-/// Greyscale thumbnails, one flattened `rows x cols` image per point (0 = black, as MNIST).
-#[derive(Debug, Clone, Copy)]
-pub struct Thumbnails<'a> {
-    /// `N x (rows*cols)` bytes.
-    pub pixels: ArrayView2<'a, u8>,
-    /// Rows (height) of each image.
-    pub rows: usize,
-    /// Columns (width) of each image.
-    pub cols: usize,
 }
 
 /// The k-NN graph of the original vectors.
@@ -375,14 +365,9 @@ fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
 }
 
 /// The sprite atlas of the thumbnails, as the projector lays it out.
-fn sprite_data(t: &Thumbnails<'_>) -> Result<ThumbnailData, ExportError> {
-    let images = SpriteImages {
-        pixels: t.pixels,
-        rows: t.rows,
-        cols: t.cols,
-    };
+fn sprite_data(t: &ThumbnailView<'_>) -> Result<ThumbnailData, ExportError> {
     let layout = SpriteLayout::new(t.pixels.nrows(), t.rows, t.cols)?;
-    let grey = sprite::render(&images, &layout)?;
+    let grey = sprite::render(t, &layout)?;
     let (width, height) = layout.size();
     let mut png = Vec::new();
     sprite::encode_png(

@@ -82,7 +82,7 @@ fn spec(x: &Inputs) -> PageSpec<'_> {
         ],
         metadata: &x.metadata,
         colour_by: Some("label"),
-        thumbnails: Some(Thumbnails {
+        thumbnails: Some(ThumbnailView {
             pixels: x.pixels.view(),
             rows: 2,
             cols: 3,

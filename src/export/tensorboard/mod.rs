@@ -32,6 +32,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::data::metadata::Metadata;
+use crate::data::thumbnails::ThumbnailView;
 use crate::error::ExportError;
 use crate::fsutil::{write_bytes_atomic, AtomicDir};
 use crate::interrupt;
@@ -39,7 +40,7 @@ use crate::progress::Progress;
 
 pub use projector::{EmbeddingEntry, NamedEmbedding};
 pub use scalars::{kl_scalars, training_scalars, EventWriter, ScalarSeries};
-pub use sprite::{SpriteImages, SpriteLayout};
+pub use sprite::SpriteLayout;
 
 /// The config file name the projector looks for in each run directory.
 pub const CONFIG_FILE: &str = "projector_config.pbtxt";
@@ -56,7 +57,7 @@ pub struct ExportSpec<'a> {
     /// search); no columns: no metadata file. Its length is the number of points.
     pub metadata: &'a Metadata,
     /// The points' images, for the sprite (none: no sprite).
-    pub images: Option<SpriteImages<'a>>,
+    pub images: Option<ThumbnailView<'a>>,
     /// The embeddings, each `metadata.len() x D`; none: no projector files. The projector sorts
     /// its menu itself (most points first, then by name) and opens the first entry, e.g.
     /// `autoencoder/code` before `pca/3d` and `tsne/2d`.
@@ -354,7 +355,7 @@ mod tests {
     ) -> ExportSpec<'a> {
         ExportSpec {
             metadata,
-            images: Some(SpriteImages {
+            images: Some(ThumbnailView {
                 pixels: images.view(),
                 rows: 4,
                 cols: 4,
@@ -502,7 +503,7 @@ mod tests {
         );
         let few = images.slice(ndarray::s![..3, ..]);
         let mut s = spec(&labels, &images, &codes);
-        s.images = Some(SpriteImages {
+        s.images = Some(ThumbnailView {
             pixels: few,
             rows: 4,
             cols: 4,

@@ -10,25 +10,13 @@
 use std::io::Write;
 use std::path::Path;
 
-use ndarray::ArrayView2;
-
+use crate::data::thumbnails::{ceil_sqrt, ThumbnailView};
 use crate::error::ExportError;
 use crate::fsutil::write_atomic;
 use crate::interrupt;
 
 /// The largest sprite side the projector accepts, in pixels.
 pub const MAX_SPRITE_SIDE: usize = 8192;
-
-/// Greyscale images for the sprite: one flattened `rows x cols` image per row of `pixels`.
-#[derive(Debug, Clone, Copy)]
-pub struct SpriteImages<'a> {
-    /// `N x (rows*cols)` bytes, 0 = black.
-    pub pixels: ArrayView2<'a, u8>,
-    /// Rows (height) of each image.
-    pub rows: usize,
-    /// Columns (width) of each image.
-    pub cols: usize,
-}
 
 /// The sprite's geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,18 +73,6 @@ impl SpriteLayout {
     }
 }
 
-/// `ceil(sqrt(n))`, exactly.
-fn ceil_sqrt(n: usize) -> usize {
-    let mut s = (n as f64).sqrt() as usize;
-    while s * s < n {
-        s += 1;
-    }
-    while s > 0 && (s - 1) * (s - 1) >= n {
-        s -= 1;
-    }
-    s
-}
-
 /// Area-averaging weights resampling `src` pixels to `dst` pixels along one axis: for each
 /// destination pixel, `(source index, weight)` pairs whose weights sum to 1.
 fn axis_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
@@ -115,7 +91,7 @@ fn axis_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
 }
 
 /// Renders the sprite's ink: a greyscale image, `size()` pixels, 0 in unused cells.
-pub fn render(images: &SpriteImages<'_>, layout: &SpriteLayout) -> Result<Vec<u8>, ExportError> {
+pub fn render(images: &ThumbnailView<'_>, layout: &SpriteLayout) -> Result<Vec<u8>, ExportError> {
     let (width, height) = layout.size();
     let (tw, th) = (layout.thumb_width, layout.thumb_height);
     let wx = axis_weights(images.cols, tw);
@@ -215,11 +191,6 @@ mod tests {
 
     #[test]
     fn grid_geometry() {
-        assert_eq!(ceil_sqrt(1), 1);
-        assert_eq!(ceil_sqrt(10), 4);
-        assert_eq!(ceil_sqrt(10_000), 100);
-        assert_eq!(ceil_sqrt(10_001), 101);
-        assert_eq!(ceil_sqrt(70_000), 265); // 264^2 = 69,696 < 70,000 <= 70,225
         let l = SpriteLayout::new(10_000, 28, 28).unwrap();
         assert_eq!((l.per_side, l.thumb_width, l.thumb_height), (100, 28, 28));
         assert_eq!(l.size(), (2800, 2800));
@@ -253,7 +224,7 @@ mod tests {
     fn thumbnails_are_placed_row_major_from_top_left() {
         // Five 2x3 images, each filled with its index * 10 + 1: a 3x3 grid, 9 x 6 px.
         let pixels = Array2::from_shape_fn((5, 6), |(i, _)| (i * 10 + 1) as u8);
-        let images = SpriteImages {
+        let images = ThumbnailView {
             pixels: pixels.view(),
             rows: 2,
             cols: 3,
@@ -273,7 +244,7 @@ mod tests {
     #[test]
     fn full_size_thumbnail_is_an_exact_copy() {
         let pixels = Array2::from_shape_fn((1, 12), |(_, k)| (k * 20) as u8);
-        let images = SpriteImages {
+        let images = ThumbnailView {
             pixels: pixels.view(),
             rows: 3,
             cols: 4,
@@ -302,7 +273,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let images = SpriteImages {
+        let images = ThumbnailView {
             pixels: pixels.view(),
             rows: 4,
             cols: 4,
