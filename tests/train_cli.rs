@@ -118,6 +118,36 @@ fn conv_architecture_trains_and_reloads() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let again = read_matrix(&enc.join("codes.npy")).unwrap();
     assert!((&again - &codes).iter().all(|d| d.abs() <= 1e-6));
+
+    // The same model cut short, and with a header whose first tensor claims 2^40 elements:
+    // refused by the header check, before libtorch reads it, naming the file.
+    let bytes = std::fs::read(&model).unwrap();
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
+    let cut = dir.path().join("cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let header = String::from_utf8(bytes[8..8 + header_len].to_vec()).unwrap();
+    let lying = dir.path().join("lying.safetensors");
+    let claim = header.replacen("\"shape\":[", "\"shape\":[1099511627776,", 1);
+    let mut forged = (claim.len() as u64).to_le_bytes().to_vec();
+    forged.extend_from_slice(claim.as_bytes());
+    forged.extend_from_slice(&bytes[8 + header_len..]);
+    std::fs::write(&lying, forged).unwrap();
+    for (bad, words) in [(&cut, "but it holds"), (&lying, "needs")] {
+        let out = dir.path().join("bad-enc");
+        let o = embedscope(&[
+            "encode",
+            "--model",
+            s(bad),
+            "--out",
+            s(&out),
+            "--limit",
+            "300",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(s(bad)) && err.contains(words), "{err}");
+        assert!(!out.exists());
+    }
 }
 
 /// IDX bytes: big-endian magic, sizes, body.

@@ -249,7 +249,11 @@ pub fn save(vs: &nn::VarStore, path: &Path) -> Result<(), ModelError> {
 }
 
 /// Loads a saved model onto `device`, rebuilding the network from the file alone.
+///
+/// The file's header is checked first ([`embedscope::data::safetensors`]), so libtorch only
+/// reads files whose every tensor lies within the file, whatever their header claims.
 pub fn load(path: &Path, device: Device) -> Result<(nn::VarStore, Autoencoder), ModelError> {
+    embedscope::data::safetensors::read_header(path)?;
     let tensors = Tensor::read_safetensors(path).map_err(|e| ModelError::BadModelFile {
         path: path.to_path_buf(),
         problem: e.to_string(),

@@ -25,6 +25,9 @@ pub enum ModelError {
         /// What is wrong with it.
         problem: String,
     },
+    /// The model file could not be read, or its safetensors header breaks the format's rules.
+    #[error(transparent)]
+    ModelFile(#[from] embedscope::error::DataError),
     /// The data does not fit the model's input.
     #[error("the model expects {expected} pixels per image but the data has {found}")]
     InputSize {
