@@ -86,7 +86,7 @@ impl Picture {
 impl RenderArgs {
     /// Validates the flags, reads the inputs and writes the picture.
     pub fn run(self) -> anyhow::Result<()> {
-        let picture = self.config()?;
+        let mut picture = self.config()?;
         let points = read_matrix(&self.points)?;
         let n = points.nrows();
         let inputs = match &self.metadata {
@@ -106,7 +106,6 @@ impl RenderArgs {
             None => metadata.columns().first(),
         };
         let colouring = Colouring::from_column(column);
-        let mut picture = picture;
         if let (None, Some(column)) = (&self.title, column) {
             let title = picture.title_mut();
             *title = format!("{title}, coloured by {}", column.name);

@@ -58,11 +58,16 @@ pub fn read_header(path: &Path) -> Result<Vec<TensorInfo>, DataError> {
     let io = |e| DataError::io(path, e);
     let mut file = std::fs::File::open(path).map_err(io)?;
     let file_len = file.metadata().map_err(io)?.len();
+    // The length, then no more than the header it announces (the data is libtorch's to read).
     let mut prefix = Vec::new();
-    (&mut file)
-        .take(8 + MAX_HEADER_BYTES as u64)
-        .read_to_end(&mut prefix)
-        .map_err(io)?;
+    (&mut file).take(8).read_to_end(&mut prefix).map_err(io)?;
+    if let Ok(len) = <[u8; 8]>::try_from(prefix.as_slice()) {
+        let header_len = u64::from_le_bytes(len).min(MAX_HEADER_BYTES as u64);
+        (&mut file)
+            .take(header_len)
+            .read_to_end(&mut prefix)
+            .map_err(io)?;
+    }
     parse_header(path, &prefix, file_len)
 }
 
