@@ -39,7 +39,7 @@ use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode};
 use embedscope::data::Dataset;
 use embedscope::reduce::pca;
 use embedscope::reduce::quality::{exact_kl, knn_accuracy};
@@ -114,7 +114,7 @@ fn bhtsne_fit(rows: &[&[f32]], theta: f32) -> Array2<f32> {
 /// The sparse P of `x`, as `fit` builds it.
 fn affinities(x: ArrayView2<f32>) -> SparseP {
     let k = our_params(x.nrows()).neighbors();
-    joint_probabilities(&knn(x, k), PERPLEXITY)
+    joint_probabilities(knn(x, k), PERPLEXITY, None)
 }
 
 /// Per-iteration cost of the Barnes-Hut gradient at a converged embedding.
@@ -178,15 +178,15 @@ fn bench_gradient_scale(c: &mut Criterion, x: &Array2<f32>) {
             } else {
                 knn(xn.view(), k)
             };
-            let p = joint_probabilities(&nn, PERPLEXITY);
             let mut tree = Tree::<2>::new();
             tree.build(&y);
             let order = tree.order();
+            let p = joint_probabilities(nn, PERPLEXITY, Some(order));
             let y = order
                 .iter()
                 .flat_map(|&i| [y[2 * i as usize], y[2 * i as usize + 1]])
                 .collect();
-            (p.permuted(order), y)
+            (p, y)
         };
         for (name, method) in [
             ("bh", Method::BarnesHut { theta: THETA }),
@@ -219,7 +219,11 @@ fn bench_affinities(c: &mut Criterion, x: &Array2<f32>) {
         let neighbours: OnceCell<_> = OnceCell::new();
         group.bench_function(BenchmarkId::new("joint_p", n), |b| {
             let nn = neighbours.get_or_init(|| knn(xn, k));
-            b.iter(|| black_box(joint_probabilities(nn, PERPLEXITY)))
+            b.iter_batched(
+                || nn.clone(),
+                |nn| black_box(joint_probabilities(nn, PERPLEXITY, None)),
+                BatchSize::LargeInput,
+            )
         });
     }
     group.finish();

@@ -39,45 +39,6 @@ impl SparseP {
         let r = self.indptr[i]..self.indptr[i + 1];
         (&self.indices[r.clone()], &self.values[r])
     }
-
-    /// The same matrix with the points renumbered: new point `r` is old point `order[r]`.
-    pub fn permuted(&self, order: &[u32]) -> SparseP {
-        let mut new_index = vec![0u32; order.len()];
-        for (r, &i) in order.iter().enumerate() {
-            new_index[i as usize] = r as u32;
-        }
-        let rows: Vec<Vec<(u32, f64)>> = order
-            .par_iter()
-            .map(|&i| {
-                let (cols, vals) = self.row(i as usize);
-                let mut row: Vec<(u32, f64)> = cols
-                    .iter()
-                    .zip(vals)
-                    .map(|(&j, &v)| (new_index[j as usize], v))
-                    .collect();
-                row.sort_unstable_by_key(|e| e.0);
-                row
-            })
-            .collect();
-        let mut indptr = Vec::with_capacity(order.len() + 1);
-        indptr.push(0);
-        let (mut indices, mut values) = (
-            Vec::with_capacity(self.indices.len()),
-            Vec::with_capacity(self.values.len()),
-        );
-        for row in rows {
-            for (j, v) in row {
-                indices.push(j);
-                values.push(v);
-            }
-            indptr.push(indices.len());
-        }
-        SparseP {
-            indptr,
-            indices,
-            values,
-        }
-    }
 }
 
 /// Fills `out` with the conditional distribution `p_j|i ∝ exp(-β d_j)` over the squared
@@ -127,77 +88,146 @@ fn fill_row(dist2: &[f64], d0: f64, beta: f64, out: &mut [f64]) -> f64 {
     sum.ln() + beta * weighted
 }
 
-/// The symmetric joint probabilities from the k-nearest-neighbour graph.
-pub fn joint_probabilities(knn: &Knn, perplexity: f64) -> SparseP {
-    let (n, k) = (knn.dist2.len() / knn.k, knn.k);
-    let mut cond = vec![0f64; n * k];
-    cond.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
-        conditional_row(knn.row(i).1, perplexity, row);
-    });
-
-    // Every (i, j, p_j|i) lands in row i (column j) and in row j (column i).
-    let mut start = vec![k; n + 1];
-    start[0] = 0;
-    for &j in &knn.indices {
-        start[j as usize + 1] += 1;
-    }
-    for i in 0..n {
-        start[i + 1] += start[i];
-    }
-    let mut cursor = start.clone();
-    let mut entries = vec![(0u32, 0f64); start[n]];
-    for i in 0..n {
-        let (cols, _) = knn.row(i);
-        for (&j, &p) in cols.iter().zip(&cond[i * k..(i + 1) * k]) {
-            entries[cursor[i]] = (j, p);
-            cursor[i] += 1;
-            entries[cursor[j as usize]] = (i as u32, p);
-            cursor[j as usize] += 1;
-        }
-    }
-
-    // Sort each row by column and merge the (at most two) entries of a pair.
-    let mut rows: Vec<&mut [(u32, f64)]> = Vec::with_capacity(n);
-    let mut rest = entries.as_mut_slice();
-    for i in 0..n {
-        let (row, tail) = rest.split_at_mut(start[i + 1] - start[i]);
-        rows.push(row);
-        rest = tail;
-    }
-    let lens: Vec<usize> = rows
-        .into_par_iter()
-        .map(|row| {
-            row.sort_unstable_by_key(|e| e.0);
-            let mut len = 0;
-            for t in 0..row.len() {
-                if len > 0 && row[len - 1].0 == row[t].0 {
-                    row[len - 1].1 += row[t].1;
-                } else {
-                    row[len] = row[t];
-                    len += 1;
+/// The symmetric joint probabilities from the k-nearest-neighbour graph, with the points
+/// renumbered by `order` when given (new point `r` is the graph's point `order[r]`, which lets
+/// the caller lay out P for locality without a second copy of it).
+///
+/// Consumes the graph so that its memory goes as soon as it is no longer needed. The largest
+/// temporaries are the conditional rows (float32, `N k`) and the reverse graph (`N k` edge
+/// numbers), next to the result: at a million points and 75 neighbours about 2 GB in all.
+///
+/// # Panics
+/// If `order` is not a permutation of the points, or the graph has more than `u32::MAX`
+/// entries (parameter validation refuses such sizes first).
+pub fn joint_probabilities(knn: Knn, perplexity: f64, order: Option<&[u32]>) -> SparseP {
+    let Knn { k, indices, dist2 } = knn;
+    let n = indices.len() / k;
+    assert!(
+        u32::try_from(indices.len()).is_ok(),
+        "neighbour graph too large"
+    );
+    let mut cond = vec![0f32; n * k];
+    cond.par_chunks_mut(k)
+        .zip(dist2.par_chunks(k))
+        .for_each_init(
+            || vec![0f64; k],
+            |row, (out, d)| {
+                conditional_row(d, perplexity, row);
+                for (o, &v) in out.iter_mut().zip(row.iter()) {
+                    *o = v as f32;
                 }
+            },
+        );
+    drop(dist2);
+
+    let identity: Vec<u32>;
+    let order = match order {
+        Some(o) => o,
+        None => {
+            identity = (0..n as u32).collect();
+            &identity
+        }
+    };
+    assert_eq!(order.len(), n, "order must number every point");
+    let mut new_index = vec![u32::MAX; n];
+    for (r, &i) in order.iter().enumerate() {
+        new_index[i as usize] = r as u32;
+    }
+    assert!(
+        new_index.iter().all(|&r| r != u32::MAX),
+        "order is not a permutation"
+    );
+
+    // Reverse graph: for each point i, the edges (j, t) with knn(j)[t] = i, as edge numbers
+    // j k + t in increasing order.
+    let mut rev_ptr = vec![0usize; n + 1];
+    for &j in &indices {
+        rev_ptr[j as usize + 1] += 1;
+    }
+    for i in 0..n {
+        rev_ptr[i + 1] += rev_ptr[i];
+    }
+    let mut rev = vec![0u32; indices.len()];
+    let mut cursor = rev_ptr.clone();
+    for (e, &i) in indices.iter().enumerate() {
+        rev[cursor[i as usize]] = e as u32;
+        cursor[i as usize] += 1;
+    }
+    drop(cursor);
+
+    // Row r of P: its own neighbours and the points that have it as a neighbour, by column,
+    // with the (at most two) entries of a pair added.
+    let merged_row = |r: usize, buf: &mut Vec<(u32, f64)>| {
+        let i = order[r] as usize;
+        buf.clear();
+        for e in
+            (i * k..(i + 1) * k).chain(rev[rev_ptr[i]..rev_ptr[i + 1]].iter().map(|&e| e as usize))
+        {
+            let other = if e / k == i {
+                indices[e]
+            } else {
+                (e / k) as u32
+            };
+            buf.push((new_index[other as usize], f64::from(cond[e])));
+        }
+        buf.sort_unstable_by_key(|e| e.0);
+        let mut len = 0;
+        for t in 0..buf.len() {
+            if len > 0 && buf[len - 1].0 == buf[t].0 {
+                buf[len - 1].1 += buf[t].1;
+            } else {
+                buf[len] = buf[t];
+                len += 1;
             }
-            len
+        }
+        buf.truncate(len);
+    };
+    let lens: Vec<usize> = (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |buf, r| {
+            merged_row(r, buf);
+            buf.len()
         })
         .collect();
-
     let mut indptr = Vec::with_capacity(n + 1);
     indptr.push(0);
-    let total_len: usize = lens.iter().sum();
-    let (mut indices, mut values) = (Vec::with_capacity(total_len), Vec::with_capacity(total_len));
-    for i in 0..n {
-        for &(j, p) in &entries[start[i]..start[i] + lens[i]] {
-            indices.push(j);
-            values.push(p);
-        }
-        indptr.push(indices.len());
+    for len in &lens {
+        indptr.push(indptr.last().copied().unwrap_or(0) + len);
     }
+    drop(lens);
+    let nnz = indptr[n];
+    let (mut out_indices, mut values) = (vec![0u32; nnz], vec![0f64; nnz]);
+    // Blocks of rows, each with its own slice of the output.
+    const BLOCK: usize = 1024;
+    let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
+    let (mut rest_i, mut rest_v) = (out_indices.as_mut_slice(), values.as_mut_slice());
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        let len = indptr[end] - indptr[start];
+        let (bi, ti) = rest_i.split_at_mut(len);
+        let (bv, tv) = rest_v.split_at_mut(len);
+        blocks.push((start..end, bi, bv));
+        (rest_i, rest_v) = (ti, tv);
+    }
+    blocks
+        .into_par_iter()
+        .for_each_init(Vec::new, |buf, (rows, bi, bv)| {
+            let mut at = 0;
+            for r in rows {
+                merged_row(r, buf);
+                for (t, &(j, v)) in buf.iter().enumerate() {
+                    bi[at + t] = j;
+                    bv[at + t] = v;
+                }
+                at += buf.len();
+            }
+        });
     // Each conditional row sums to 1, so the total is 2N up to rounding: normalise exactly.
     let total: f64 = values.iter().sum();
     values.iter_mut().for_each(|v| *v /= total);
     SparseP {
         indptr,
-        indices,
+        indices: out_indices,
         values,
     }
 }
@@ -231,7 +261,7 @@ mod tests {
                 "row {i}: {perp}"
             );
         }
-        let p = joint_probabilities(&nn, perplexity);
+        let p = joint_probabilities(nn, perplexity, None);
         let total: f64 = p.values.iter().sum();
         assert!((total - 1.0).abs() < 1e-12, "{total}");
         let mut dense = vec![0.0f64; 300 * 300];
@@ -254,11 +284,44 @@ mod tests {
     }
 
     #[test]
+    fn renumbered_p_is_the_same_matrix() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let data = Array2::from_shape_fn((200, 6), |_| rng.random::<f32>());
+        let plain = joint_probabilities(knn(data.view(), 15), 5.0, None);
+        // A reversal interleaved with a stride: every point moves.
+        let order: Vec<u32> = (0..200u32).map(|r| (199 - r) * 7 % 200).collect();
+        let renumbered = joint_probabilities(knn(data.view(), 15), 5.0, Some(&order));
+        assert_eq!(renumbered.indices.len(), plain.indices.len());
+        let mut rank = vec![0u32; 200];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i as usize] = r as u32;
+        }
+        for r in 0..200 {
+            let (cols, vals) = renumbered.row(r);
+            let (pcols, pvals) = plain.row(order[r] as usize);
+            let mut want: Vec<(u32, f64)> = pcols
+                .iter()
+                .map(|&j| rank[j as usize])
+                .zip(pvals.iter().copied())
+                .collect();
+            want.sort_unstable_by_key(|e| e.0);
+            assert_eq!(
+                cols,
+                want.iter().map(|e| e.0).collect::<Vec<_>>(),
+                "row {r}"
+            );
+            for (v, w) in vals.iter().zip(&want) {
+                assert!((v - w.1).abs() <= 1e-14 * w.1, "row {r}: {v} vs {}", w.1);
+            }
+        }
+    }
+
+    #[test]
     fn duplicate_points_give_finite_uniform_rows() {
         let mut data = Array2::<f32>::zeros((20, 3));
         data.row_mut(19).fill(1.0);
         let nn = knn(data.view(), 6);
-        let p = joint_probabilities(&nn, 2.0);
+        let p = joint_probabilities(nn, 2.0, None);
         assert!(p.values.iter().all(|v| v.is_finite() && *v > 0.0));
         let mut row = vec![0.0; 6];
         conditional_row(&[0.0; 6], 2.0, &mut row);
