@@ -5,15 +5,21 @@
 //! 1. **Forest.** [`TREES`] trees; each splits a node's points at the median of their
 //!    projections on the difference of two of its points (picked by a ChaCha8 stream seeded with
 //!    the seed, tree and node), down to leaves of at most [`LEAF_SIZE`] points. Every point's
-//!    candidates are the other points of its leaf in each tree.
+//!    candidates are the other points of its leaf in each tree. The first tree's leaf order
+//!    also becomes the memory layout of the points for the rest of the search, so that the
+//!    rows a point compares itself with are mostly near each other in memory.
 //! 2. **Descent.** [`DESCENT_ROUNDS`] rounds; in each, every point also considers the first
 //!    [`DESCENT_FANOUT`] neighbours of each of its first [`DESCENT_FANOUT`] neighbours (from the
 //!    previous round's lists: Jacobi-style, so each point's update reads only the previous round).
 //!
-//! Candidates are ranked by float32 squared distance (ties to the lower index); the final `k`
-//! get their exact distance in f64. Every point's list is computed by one task from data fixed
-//! before the phase starts, and the trees are built serially per tree, so the result does not
-//! depend on the number of threads. Memory: `O(N (k + TREES))`.
+//! Candidates are ranked by float32 squared distance (ties to the lower index); each candidate
+//! of a point is measured once (a small hash set skips repeats, and a list's own distances are
+//! carried from round to round); the final `k` get their exact distance in f64. Every point's
+//! list is computed by one task from data fixed before the phase starts, and the trees are
+//! built serially per tree, so the result does not depend on the number of threads. Memory:
+//! `O(N (k + TREES + D))`: the lists with their distances, the forest, one copy of the points.
+
+use std::borrow::Cow;
 
 use ndarray::ArrayView2;
 use rand::{Rng, SeedableRng};
@@ -39,54 +45,115 @@ pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
     let n = data.nrows();
     assert!(k >= 1 && k < n, "approximate knn: k = {k} with {n} points");
     let d = data.ncols();
-    let rows: Vec<f32> = data.iter().copied().collect();
-    let x = Rows { data: &rows, d };
+    let leaf_size = LEAF_SIZE.max(k + 1);
 
-    let leaves: Vec<Leaves> = (0..TREES)
-        .into_par_iter()
-        .map(|t| Leaves::build(&x, seed, t as u64, LEAF_SIZE.max(k + 1)))
-        .collect();
-    let mut lists = vec![0u32; n * k];
-    lists.par_chunks_mut(k).enumerate().for_each_init(
-        || Best::new(k),
-        |best, (i, out)| {
-            best.clear();
-            for tree in &leaves {
-                for &j in tree.leaf_of(i) {
-                    best.offer(&x, i, j);
-                }
-            }
-            best.write(out);
-        },
+    // The first tree also decides the memory layout: the points are copied in its leaf order,
+    // so that neighbours (which mostly share leaves) sit close in memory and the candidate
+    // distances below read mostly cached rows. Position `p` holds input point `order[p]`.
+    let (order, first_ranges, permuted) = {
+        let rows: Cow<[f32]> = match data.as_slice() {
+            Some(rows) => Cow::Borrowed(rows),
+            None => Cow::Owned(data.iter().copied().collect()),
+        };
+        let input = Rows { data: &rows, d };
+        let first = Leaves::build(&input, seed, 0, leaf_size);
+        let permuted: Vec<f32> = first
+            .perm
+            .iter()
+            .flat_map(|&i| input.row(i as usize))
+            .copied()
+            .collect();
+        let ranges: Vec<(u32, u32)> = first
+            .perm
+            .iter()
+            .map(|&i| first.range_of[i as usize])
+            .collect();
+        (first.perm, ranges, permuted)
+    };
+    let x = Rows { data: &permuted, d };
+    let mut leaves = vec![Leaves {
+        perm: (0..n as u32).collect(),
+        range_of: first_ranges,
+    }];
+    leaves.par_extend(
+        (1..TREES)
+            .into_par_iter()
+            .map(|t| Leaves::build(&x, seed, t as u64, leaf_size)),
     );
-    for _ in 0..DESCENT_ROUNDS {
-        let prev = lists.clone();
-        lists.par_chunks_mut(k).enumerate().for_each_init(
-            || Best::new(k),
-            |best, (i, out)| {
+
+    let fanout = DESCENT_FANOUT.min(k);
+    // Candidates of one point: its leaf in each tree, or its list and its neighbours' lists.
+    let most = (TREES * leaf_size).max(k + fanout * fanout);
+    let mut lists = vec![0u32; n * k];
+    let mut dists = vec![0f32; n * k];
+    lists
+        .par_chunks_mut(k)
+        .zip(dists.par_chunks_mut(k))
+        .enumerate()
+        .for_each_init(
+            || (Best::new(k), Seen::new(most)),
+            |(best, seen), (i, (out, out_d))| {
                 best.clear();
-                for &j in &prev[i * k..(i + 1) * k] {
-                    best.offer(&x, i, j);
-                }
-                for &j in &prev[i * k..i * k + DESCENT_FANOUT.min(k)] {
-                    let j = j as usize;
-                    for &l in &prev[j * k..j * k + DESCENT_FANOUT.min(k)] {
-                        best.offer(&x, i, l);
+                seen.clear();
+                seen.insert(i as u32);
+                for tree in &leaves {
+                    for &j in tree.leaf_of(i) {
+                        if seen.insert(j) {
+                            best.offer(j, x.dist(i, j as usize));
+                        }
                     }
                 }
-                best.write(out);
+                best.write(out, out_d);
             },
         );
+    drop(leaves);
+    for _ in 0..DESCENT_ROUNDS {
+        let (prev, prev_d) = (lists.clone(), dists.clone());
+        lists
+            .par_chunks_mut(k)
+            .zip(dists.par_chunks_mut(k))
+            .enumerate()
+            .for_each_init(
+                || (Best::new(k), Seen::new(most)),
+                |(best, seen), (i, (out, out_d))| {
+                    best.clear();
+                    seen.clear();
+                    seen.insert(i as u32);
+                    let own = i * k..(i + 1) * k;
+                    for (&j, &dj) in prev[own.clone()].iter().zip(&prev_d[own]) {
+                        seen.insert(j);
+                        best.offer(j, dj);
+                    }
+                    for &j in &prev[i * k..i * k + fanout] {
+                        let j = j as usize;
+                        for &l in &prev[j * k..j * k + fanout] {
+                            if seen.insert(l) {
+                                best.offer(l, x.dist(i, l as usize));
+                            }
+                        }
+                    }
+                    best.write(out, out_d);
+                },
+            );
     }
+    drop(dists);
+
+    // Back to the input's numbering, each list re-ranked by exact float64 distance.
+    let mut rank = vec![0u32; n];
+    for (p, &i) in order.iter().enumerate() {
+        rank[i as usize] = p as u32;
+    }
+    let mut indices = vec![0u32; n * k];
     let mut dist2 = vec![0f64; n * k];
     dist2
         .par_chunks_mut(k)
-        .zip(lists.par_chunks_mut(k))
+        .zip(indices.par_chunks_mut(k))
         .enumerate()
         .for_each(|(i, (dd, idx))| {
-            let mut exact: Vec<(f64, u32)> = idx
+            let p = rank[i] as usize;
+            let mut exact: Vec<(f64, u32)> = lists[p * k..(p + 1) * k]
                 .iter()
-                .map(|&j| (x.dist_f64(i, j as usize), j))
+                .map(|&q| (x.dist_f64(p, q as usize), order[q as usize]))
                 .collect();
             exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             for (t, (e, j)) in exact.into_iter().enumerate() {
@@ -94,11 +161,7 @@ pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
                 idx[t] = j;
             }
         });
-    Knn {
-        k,
-        indices: lists,
-        dist2,
-    }
+    Knn { k, indices, dist2 }
 }
 
 /// The fraction of the exact neighbour lists' entries that `approx` found (recall).
@@ -230,33 +293,70 @@ impl Best {
         self.list.clear();
     }
 
-    /// Considers point `j` as a neighbour of `i`.
+    /// Considers point `j`, at float32 squared distance `dj`, offered once per point.
     #[inline]
-    fn offer(&mut self, x: &Rows<'_>, i: usize, j: u32) {
-        if j as usize == i {
-            return;
-        }
-        let full = self.list.len() == self.k;
-        let dj = x.dist(i, j as usize);
+    fn offer(&mut self, j: u32, dj: f32) {
         let key = (dj, j);
         let less = |a: &(f32, u32), b: &(f32, u32)| a.0 < b.0 || (a.0 == b.0 && a.1 < b.1);
+        let full = self.list.len() == self.k;
         if full && !less(&key, &self.list[self.k - 1]) {
             return;
         }
         let pos = self.list.partition_point(|e| less(e, &key));
-        if self.list.get(pos).is_some_and(|e| e.1 == j) {
-            return;
-        }
-        // A repeat at another position would have the same distance, hence sit at `pos`.
         if full {
             self.list.pop();
         }
         self.list.insert(pos, key);
     }
 
-    fn write(&self, out: &mut [u32]) {
-        for (o, e) in out.iter_mut().zip(&self.list) {
+    fn write(&self, out: &mut [u32], out_d: &mut [f32]) {
+        for ((o, od), e) in out.iter_mut().zip(out_d.iter_mut()).zip(&self.list) {
             *o = e.1;
+            *od = e.0;
+        }
+    }
+}
+
+/// The points already offered for the current point: a small open-addressing set, so that a
+/// candidate proposed by several trees or neighbours costs one distance, not several.
+struct Seen {
+    slots: Vec<u32>,
+    used: Vec<usize>,
+}
+
+impl Seen {
+    /// A set for up to `most` points (kept at most half full).
+    fn new(most: usize) -> Self {
+        Self {
+            slots: vec![u32::MAX; (2 * most).next_power_of_two()],
+            used: Vec::new(),
+        }
+    }
+
+    fn clear(&mut self) {
+        for &s in &self.used {
+            self.slots[s] = u32::MAX;
+        }
+        self.used.clear();
+    }
+
+    /// Adds `j`; false when it was already there.
+    #[inline]
+    fn insert(&mut self, j: u32) -> bool {
+        let mask = self.slots.len() - 1;
+        // Fibonacci hashing: the high bits of the product, scaled to the table.
+        let mut s =
+            ((u64::from(j.wrapping_mul(0x9E37_79B1)) * self.slots.len() as u64) >> 32) as usize;
+        loop {
+            match self.slots[s] {
+                u32::MAX => {
+                    self.slots[s] = j;
+                    self.used.push(s);
+                    return true;
+                }
+                v if v == j => return false,
+                _ => s = (s + 1) & mask,
+            }
         }
     }
 }
