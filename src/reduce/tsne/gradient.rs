@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::affinities::SparseP;
 use super::fft::FftField;
-use super::tree::Tree;
+use super::tree::{Interactions, Tree};
 
 /// How the repulsive forces are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -138,21 +138,47 @@ impl Pass<'_> {
             Repulsion::Tree(t, _) => Some(t.order()),
             _ => None,
         };
-        terms
-            .par_chunks_mut(stride)
-            .with_min_len(MIN_POINTS_PER_TASK)
-            .enumerate()
-            .for_each(|(r, t)| {
-                let i = order.map_or(r, |o| o[r] as usize);
-                let (attr, rest) = t.split_at_mut(D);
-                let (rep, zk) = rest.split_at_mut(D);
-                zk[1] = self.attraction::<D>(i, attr);
-                zk[0] = match &source {
-                    Repulsion::Tree(tree, theta) => tree.repulsion(r, (theta * theta) as f32, rep),
-                    Repulsion::Exact => exact_repulsion::<D>(self.y, i, rep),
-                    Repulsion::Fft(field) => field.repulsion(self.y, i, rep),
-                };
-            });
+        if let Repulsion::Tree(tree, theta) = &source {
+            // One task per traversal group, over the group's rows of `terms`.
+            let theta2 = (theta * theta) as f32;
+            let order = tree.order();
+            let groups = tree.groups();
+            let mut parts = Vec::with_capacity(groups.len());
+            let mut rest = terms.as_mut_slice();
+            for g in &groups {
+                let (part, tail) = rest.split_at_mut(g.len * stride);
+                parts.push((g, part));
+                rest = tail;
+            }
+            parts
+                .into_par_iter()
+                .for_each_init(Interactions::default, |list, (g, part)| {
+                    tree.group_repulsion(g, theta2, list, |local, force, z| {
+                        let t = &mut part[local * stride..(local + 1) * stride];
+                        t[D..2 * D].copy_from_slice(&force);
+                        t[2 * D] = z;
+                    });
+                    for (local, t) in part.chunks_exact_mut(stride).enumerate() {
+                        let i = order[g.start + local] as usize;
+                        t[2 * D + 1] = self.attraction::<D>(i, &mut t[..D]);
+                    }
+                });
+        } else {
+            terms
+                .par_chunks_mut(stride)
+                .with_min_len(MIN_POINTS_PER_TASK)
+                .enumerate()
+                .for_each(|(i, t)| {
+                    let (attr, rest) = t.split_at_mut(D);
+                    let (rep, zk) = rest.split_at_mut(D);
+                    zk[1] = self.attraction::<D>(i, attr);
+                    zk[0] = match &source {
+                        Repulsion::Fft(field) => field.repulsion(self.y, i, rep),
+                        Repulsion::Exact => exact_repulsion::<D>(self.y, i, rep),
+                        Repulsion::Tree(..) => unreachable!("trees are walked by group above"),
+                    };
+                });
+        }
         // Serial sums in traversal order: independent of the thread count.
         let z: f64 = terms.chunks_exact(stride).map(|t| t[2 * D]).sum();
         let kl = self.want_kl.then(|| {
