@@ -296,9 +296,9 @@ mod tests {
         for (r, &i) in order.iter().enumerate() {
             rank[i as usize] = r as u32;
         }
-        for r in 0..200 {
+        for (r, &i) in order.iter().enumerate() {
             let (cols, vals) = renumbered.row(r);
-            let (pcols, pvals) = plain.row(order[r] as usize);
+            let (pcols, pvals) = plain.row(i as usize);
             let mut want: Vec<(u32, f64)> = pcols
                 .iter()
                 .map(|&j| rank[j as usize])

@@ -303,8 +303,8 @@ impl<const D: usize> Interactions<D> {
             });
         }
         let block = self.blocks.last_mut().expect("a block was just pushed");
-        for k in 0..D {
-            block.coords[k][lane] = at[k];
+        for (row, &v) in block.coords.iter_mut().zip(&at) {
+            row[lane] = v;
         }
         block.counts[lane] = count;
         self.len += 1;
