@@ -86,55 +86,29 @@ pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
     let most = (TREES * leaf_size).max(k + fanout * fanout);
     let mut lists = vec![0u32; n * k];
     let mut dists = vec![0f32; n * k];
-    lists
-        .par_chunks_mut(k)
-        .zip(dists.par_chunks_mut(k))
-        .enumerate()
-        .for_each_init(
-            || (Best::new(k), Seen::new(most)),
-            |(best, seen), (i, (out, out_d))| {
-                best.clear();
-                seen.clear();
-                seen.insert(i as u32);
-                for tree in &leaves {
-                    for &j in tree.leaf_of(i) {
-                        if seen.insert(j) {
-                            best.offer(j, x.dist(i, j as usize));
-                        }
-                    }
-                }
-                best.write(out, out_d);
-            },
-        );
+    rebuild_lists(&mut lists, &mut dists, k, most, |i, best, seen| {
+        for tree in &leaves {
+            for &j in tree.leaf_of(i) {
+                best.consider(seen, &x, i, j);
+            }
+        }
+    });
     drop(leaves);
     for _ in 0..DESCENT_ROUNDS {
         let (prev, prev_d) = (lists.clone(), dists.clone());
-        lists
-            .par_chunks_mut(k)
-            .zip(dists.par_chunks_mut(k))
-            .enumerate()
-            .for_each_init(
-                || (Best::new(k), Seen::new(most)),
-                |(best, seen), (i, (out, out_d))| {
-                    best.clear();
-                    seen.clear();
-                    seen.insert(i as u32);
-                    let own = i * k..(i + 1) * k;
-                    for (&j, &dj) in prev[own.clone()].iter().zip(&prev_d[own]) {
-                        seen.insert(j);
-                        best.offer(j, dj);
-                    }
-                    for &j in &prev[i * k..i * k + fanout] {
-                        let j = j as usize;
-                        for &l in &prev[j * k..j * k + fanout] {
-                            if seen.insert(l) {
-                                best.offer(l, x.dist(i, l as usize));
-                            }
-                        }
-                    }
-                    best.write(out, out_d);
-                },
-            );
+        rebuild_lists(&mut lists, &mut dists, k, most, |i, best, seen| {
+            let own = i * k..(i + 1) * k;
+            for (&j, &dj) in prev[own.clone()].iter().zip(&prev_d[own]) {
+                seen.insert(j);
+                best.offer(j, dj);
+            }
+            for &j in &prev[i * k..i * k + fanout] {
+                let j = j as usize;
+                for &l in &prev[j * k..j * k + fanout] {
+                    best.consider(seen, &x, i, l);
+                }
+            }
+        });
     }
     drop(dists);
 
@@ -162,6 +136,32 @@ pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
             }
         });
     Knn { k, indices, dist2 }
+}
+
+/// One pass over all points: point `i`'s list (`k` entries of `lists` and `dists`) is rebuilt
+/// from the candidates `propose(i, ..)` offers, each measured once (the point itself excluded),
+/// by one task per point, so the result does not depend on the threads.
+fn rebuild_lists(
+    lists: &mut [u32],
+    dists: &mut [f32],
+    k: usize,
+    most: usize,
+    propose: impl Fn(usize, &mut Best, &mut Seen) + Sync,
+) {
+    lists
+        .par_chunks_mut(k)
+        .zip(dists.par_chunks_mut(k))
+        .enumerate()
+        .for_each_init(
+            || (Best::new(k), Seen::new(most)),
+            |(best, seen), (i, (out, out_d))| {
+                best.clear();
+                seen.clear();
+                seen.insert(i as u32);
+                propose(i, best, seen);
+                best.write(out, out_d);
+            },
+        );
 }
 
 /// The fraction of the exact neighbour lists' entries that `approx` found (recall).
@@ -307,6 +307,14 @@ impl Best {
             self.list.pop();
         }
         self.list.insert(pos, key);
+    }
+
+    /// Offers point `j` as a neighbour of `i`, measuring it, unless `seen` already had it.
+    #[inline]
+    fn consider(&mut self, seen: &mut Seen, x: &Rows<'_>, i: usize, j: u32) {
+        if seen.insert(j) {
+            self.offer(j, x.dist(i, j as usize));
+        }
     }
 
     fn write(&self, out: &mut [u32], out_d: &mut [f32]) {
