@@ -48,6 +48,8 @@ pub struct GradientStats {
 pub struct Workspace {
     /// Per point, in traversal order: attraction (D), repulsion (D), `Z_i`, KL part.
     terms: Vec<f64>,
+    /// The embedding in float32, for the attractive sums.
+    y32: Vec<f32>,
     quad: Tree<2>,
     oct: Tree<3>,
     field: FftField,
@@ -79,8 +81,11 @@ pub fn gradient(
     want_kl: bool,
     grad: &mut [f64],
 ) -> GradientStats {
+    ws.y32.clear();
+    ws.y32.extend(y.iter().map(|&v| v as f32));
     let pass = Pass {
         y,
+        y32: &ws.y32,
         p,
         exaggeration,
         want_kl,
@@ -118,6 +123,8 @@ enum Repulsion<'a, const D: usize> {
 /// One gradient evaluation's inputs.
 struct Pass<'a> {
     y: &'a [f64],
+    /// `y` in float32.
+    y32: &'a [f32],
     p: &'a SparseP,
     exaggeration: f64,
     want_kl: bool,
@@ -198,30 +205,133 @@ impl Pass<'_> {
     /// Writes `Σ_j P_ij w_ij (y_i - y_j)` into `out`; returns `Σ_j P_ij ln(P_ij / w_ij)` when
     /// KL is wanted (else 0).
     fn attraction<const D: usize>(&self, i: usize, out: &mut [f64]) -> f64 {
-        let yi: [f64; D] = point(self.y, i);
         let (cols, vals) = self.p.row(i);
-        let mut acc = [0f64; D];
-        let mut kl = 0.0;
-        for (&j, &pij) in cols.iter().zip(vals) {
-            let yj: [f64; D] = point(self.y, j as usize);
-            let d: [f64; D] = std::array::from_fn(|k| yi[k] - yj[k]);
-            let w = 1.0 / (1.0 + d.iter().map(|v| v * v).sum::<f64>());
-            let pw = pij * w;
-            for k in 0..D {
-                acc[k] += pw * d[k];
-            }
-            if self.want_kl {
-                kl += pij * (pij / w).ln();
-            }
+        out.copy_from_slice(&attraction_sum::<D>(self.y32, i, cols, vals));
+        if !self.want_kl {
+            return 0.0;
         }
-        out.copy_from_slice(&acc);
-        kl
+        let yi: [f64; D] = point(self.y, i);
+        cols.iter()
+            .zip(vals)
+            .map(|(&j, &pij)| {
+                let yj: [f64; D] = point(self.y, j as usize);
+                let d2: f64 = (0..D).map(|k| (yi[k] - yj[k]).powi(2)).sum();
+                let pij = f64::from(pij);
+                pij * (pij * (1.0 + d2)).ln()
+            })
+            .sum()
     }
+}
+
+/// Entries of a row of P summed side by side in [`attraction_sum`].
+const P_LANES: usize = 8;
+
+/// `Σ_j P_ij w_ij (y_i - y_j)` over the entries `cols`, `vals` of row `i` of P, from the
+/// float32 embedding `y`: entry `e` is accumulated in float32 lane `e % 8`, and the lanes are
+/// added in float64 at the end. On x86-64 CPUs with AVX the eight lanes are one vector
+/// register ([`attraction_avx`]), elsewhere arrays ([`attraction_lanes`]): the same operations
+/// in the same order, so the same bits.
+fn attraction_sum<const D: usize>(y: &[f32], i: usize, cols: &[u32], vals: &[f32]) -> [f64; D] {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX, checked just above.
+        return unsafe { attraction_avx::<D>(y, i, cols, vals) };
+    }
+    attraction_lanes::<D>(y, i, cols, vals)
+}
+
+/// Adds entry `(j, pij)` to lane `l` of `acc`: the one scalar step both versions share.
+#[inline(always)]
+fn attract_entry<const D: usize>(
+    y: &[f32],
+    yi: &[f32; D],
+    (j, pij): (u32, f32),
+    acc: &mut [[f32; P_LANES]; D],
+    l: usize,
+) {
+    let yj: [f32; D] = point(y, j as usize);
+    let d: [f32; D] = std::array::from_fn(|k| yi[k] - yj[k]);
+    let mut d2 = d[0] * d[0];
+    for dk in &d[1..] {
+        d2 += dk * dk;
+    }
+    let pw = pij * (1.0 / (1.0 + d2));
+    for k in 0..D {
+        acc[k][l] += pw * d[k];
+    }
+}
+
+/// The float64 totals of the attraction's lanes, lane 0 first.
+fn attraction_totals<const D: usize>(acc: &[[f32; P_LANES]; D]) -> [f64; D] {
+    std::array::from_fn(|k| acc[k].iter().map(|&v| f64::from(v)).sum())
+}
+
+/// [`attraction_sum`] with arrays as lanes.
+fn attraction_lanes<const D: usize>(y: &[f32], i: usize, cols: &[u32], vals: &[f32]) -> [f64; D] {
+    let yi: [f32; D] = point(y, i);
+    let mut acc = [[0f32; P_LANES]; D];
+    for (e, (&j, &pij)) in cols.iter().zip(vals).enumerate() {
+        attract_entry(y, &yi, (j, pij), &mut acc, e % P_LANES);
+    }
+    attraction_totals(&acc)
+}
+
+/// [`attraction_sum`] with the eight lanes in one AVX register.
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn attraction_avx<const D: usize>(
+    y: &[f32],
+    i: usize,
+    cols: &[u32],
+    vals: &[f32],
+) -> [f64; D] {
+    use std::arch::x86_64::{
+        _mm256_add_ps, _mm256_div_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
+        _mm256_set_ps, _mm256_setzero_ps, _mm256_storeu_ps, _mm256_sub_ps,
+    };
+    let yi: [f32; D] = point(y, i);
+    let one = _mm256_set1_ps(1.0);
+    let yiv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(yi[k]));
+    let mut accv = [_mm256_setzero_ps(); D];
+    let full = cols.len() / P_LANES * P_LANES;
+    for (js, ps) in cols[..full]
+        .chunks_exact(P_LANES)
+        .zip(vals[..full].chunks_exact(P_LANES))
+    {
+        let at: [usize; P_LANES] = std::array::from_fn(|l| js[l] as usize * D);
+        let d: [_; D] = std::array::from_fn(|k| {
+            let g = |l: usize| y[at[l] + k];
+            let yj = _mm256_set_ps(g(7), g(6), g(5), g(4), g(3), g(2), g(1), g(0));
+            _mm256_sub_ps(yiv[k], yj)
+        });
+        let mut d2 = _mm256_mul_ps(d[0], d[0]);
+        for dk in &d[1..] {
+            d2 = _mm256_add_ps(d2, _mm256_mul_ps(*dk, *dk));
+        }
+        // SAFETY: `ps` holds exactly 8 floats.
+        let p = unsafe { _mm256_loadu_ps(ps.as_ptr()) };
+        let pw = _mm256_mul_ps(p, _mm256_div_ps(one, _mm256_add_ps(one, d2)));
+        for k in 0..D {
+            accv[k] = _mm256_add_ps(accv[k], _mm256_mul_ps(pw, d[k]));
+        }
+    }
+    let mut acc = [[0f32; P_LANES]; D];
+    for k in 0..D {
+        // SAFETY: each lane row holds 8 floats.
+        unsafe { _mm256_storeu_ps(acc[k].as_mut_ptr(), accv[k]) };
+    }
+    for (e, (&j, &pij)) in cols.iter().zip(vals).enumerate().skip(full) {
+        attract_entry(y, &yi, (j, pij), &mut acc, e % P_LANES);
+    }
+    attraction_totals(&acc)
 }
 
 /// Row `i` of the row-major `N x D` matrix `y`.
 #[inline(always)]
-fn point<const D: usize>(y: &[f64], i: usize) -> [f64; D] {
+fn point<T: Copy, const D: usize>(y: &[T], i: usize) -> [T; D] {
     let row = &y[i * D..(i + 1) * D];
     std::array::from_fn(|k| row[k])
 }
@@ -336,6 +446,52 @@ mod tests {
             );
             assert!((s.z - se.z).abs() / se.z < 1e-3, "Z {} vs {}", s.z, se.z);
             assert!((s.kl.unwrap() - se.kl.unwrap()).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn vector_and_plain_attraction_agree_to_the_bit() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let y: Vec<f64> = (0..3 * 50).map(|_| rng.random_range(-30.0..30.0)).collect();
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        // Rows of every length from 0 to 27: full groups of 8 and every remainder.
+        for len in 0..28 {
+            let cols: Vec<u32> = (0..len).map(|_| rng.random_range(0..50)).collect();
+            let vals: Vec<f32> = (0..len).map(|_| rng.random_range(0.0..1e-3)).collect();
+            let plain = attraction_lanes::<3>(&y32, 7, &cols, &vals);
+            // Against float64 sums from the float64 embedding: float32 rounding only.
+            let mut direct = [0f64; 3];
+            let mut scale = 0f64;
+            for (&j, &p) in cols.iter().zip(&vals) {
+                let p = f64::from(p);
+                let d: Vec<f64> = (0..3).map(|k| y[21 + k] - y[j as usize * 3 + k]).collect();
+                let w = 1.0 / (1.0 + d.iter().map(|v| v * v).sum::<f64>());
+                for k in 0..3 {
+                    direct[k] += p * w * d[k];
+                    scale += (p * w * d[k]).abs();
+                }
+            }
+            for k in 0..3 {
+                assert!(
+                    (plain[k] - direct[k]).abs() <= 1e-6 * scale,
+                    "{plain:?} {direct:?}"
+                );
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                assert!(
+                    std::arch::is_x86_feature_detected!("avx"),
+                    "this CPU has no AVX: the vector path cannot be checked here"
+                );
+                // SAFETY: AVX is present (asserted above).
+                let vector = unsafe { attraction_avx::<3>(&y32, 7, &cols, &vals) };
+                assert_eq!(
+                    vector.map(f64::to_bits),
+                    plain.map(f64::to_bits),
+                    "length {len}"
+                );
+                assert_eq!(attraction_sum::<3>(&y32, 7, &cols, &vals), plain);
+            }
         }
     }
 
