@@ -32,7 +32,7 @@ pub enum InitArg {
 /// Gradient methods selectable on the command line.
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MethodArg {
-    /// FFT for 2-D maps of 25,000 points or more (the measured crossover), else Barnes-Hut.
+    /// FFT for 2-D maps of 70,000 points or more (the measured crossover), else Barnes-Hut.
     Auto,
     /// Barnes-Hut (2-D or 3-D).
     Bh,

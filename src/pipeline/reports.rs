@@ -92,7 +92,7 @@ pub struct KlHistory {
 /// Seconds per t-SNE phase.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TsneSeconds {
-    /// Nearest-neighbour search.
+    /// Nearest-neighbour search (0 when the graph was found for the other map of a view).
     pub neighbors: f64,
     /// Affinities P.
     pub affinities: f64,

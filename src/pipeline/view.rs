@@ -220,15 +220,48 @@ pub fn run(
         steps.progress.note(&format!("      note: {note}"));
     }
     steps.end();
+    let stages = [2, 3].map(|dims| {
+        (
+            dims,
+            tsne_stage(input, &prepared, settings, dims, &colouring),
+        )
+    });
+    // One neighbour search serves both maps: it is kept for the 3-D map when that will be
+    // computed too (and is reported there as taking no time).
+    let mut shared: Option<tsne::Neighbors> = None;
     let mut maps = Vec::with_capacity(2);
-    for dims in [2, 3] {
-        let stage = tsne_stage(input, &prepared, settings, dims, &colouring);
+    for (i, (dims, stage)) in stages.iter().enumerate() {
+        let later = stages[i + 1..]
+            .iter()
+            .any(|(_, s)| settings.force || !s.is_fresh());
         let map = steps.cached(
             &format!("t-SNE {dims}-D"),
-            &stage,
+            stage,
             settings.force,
             |json| Map::reload(out, json),
-            |p| embed(input, &prepared, settings, &stage, dims, &colouring, p),
+            |p| {
+                let valid = TsneParams {
+                    dims: *dims,
+                    ..prepared.tsne
+                }
+                .check(prepared.vectors.nrows())?;
+                let graph = match shared.take() {
+                    Some(graph) => graph,
+                    None => tsne::find_neighbors(prepared.vectors.view(), &valid)?,
+                };
+                if later {
+                    shared = Some(graph.reused());
+                }
+                embed(
+                    input,
+                    &prepared,
+                    settings,
+                    stage,
+                    (valid, graph),
+                    &colouring,
+                    p,
+                )
+            },
         )?;
         maps.push(map);
     }
@@ -434,23 +467,22 @@ fn colouring_fingerprint(fp: Fingerprint, colouring: &Colouring) -> Fingerprint 
     }
 }
 
-/// Stage 2: a t-SNE map in `dims` dimensions; the 2-D one is recorded as the unfolding GIF.
+/// Stage 2: a t-SNE map with parameters `valid` from the neighbour `graph` of the prepared
+/// vectors; the 2-D one is recorded as the unfolding GIF.
 fn embed(
     input: &Input<'_>,
     prepared: &Prepared,
     settings: &Settings,
     stage: &Stage,
-    dims: usize,
+    (valid, graph): (tsne::ValidTsneParams, tsne::Neighbors),
     colouring: &Colouring,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<Map> {
     let out = &settings.out;
-    let params = TsneParams {
-        dims,
-        ..prepared.tsne
-    };
+    let params = *valid.params();
+    let dims = params.dims;
     let start = Instant::now();
-    let valid = params.check(prepared.vectors.nrows())?;
+    let search_seconds = graph.seconds;
     let mut recorder = (dims == 2)
         .then(|| {
             TsneRecorder::new(
@@ -471,7 +503,7 @@ fn embed(
         if let Some(r) = recorder.as_mut() {
             list.push(r);
         }
-        tsne::fit(prepared.vectors.view(), &valid, &mut Observers(list))?
+        tsne::fit_with_neighbors(prepared.vectors.view(), &valid, graph, &mut Observers(list))?
     };
     let npy = format!("tsne_{dims}d.npy");
     write_npy(&out.join(&npy), &result.embedding)?;
@@ -484,7 +516,7 @@ fn embed(
         &valid,
         prepared.vectors.ncols(),
         &result,
-        start.elapsed().as_secs_f64(),
+        search_seconds + start.elapsed().as_secs_f64(),
         rayon::current_num_threads(),
     );
     report.fingerprint = Some(stage.fingerprint().hex());

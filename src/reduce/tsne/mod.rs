@@ -57,9 +57,10 @@ const AUTO_RATE_FLOOR: f64 = 50.0;
 
 /// Below this many points, `auto` uses Barnes-Hut rather than FFT (2-D only; 3-D always uses
 /// Barnes-Hut). Measured with `scripts/crossover.py` on deformed digits (PCA-50, 1000
-/// iterations, 2 threads): FFT's optimisation took 1.04x Barnes-Hut's time at 10,000 points,
-/// 1.03x at 20,000 and 0.71x at 40,000, so the crossover is near 22,000.
-pub const FFT_MIN_POINTS: usize = 25_000;
+/// iterations, 2 threads, grouped walks with AVX sums): FFT's optimisation took 2.07x
+/// Barnes-Hut's time at 10,000 points, 1.81x at 20,000 and 1.28x at 40,000; at 70,000 the two
+/// were level (two interleaved pairs: 1.00x and 0.91x), and FFT grows more slowly beyond.
+pub const FFT_MIN_POINTS: usize = 70_000;
 /// From this many points on, `auto` uses approximate neighbours. Measured as above (k = 75):
 /// the approximate search took 1.40x the exact one's time at 20,000 points and 0.89x at 50,000
 /// (recall 0.939 and 0.934); at 70,000 its recall is 0.93.
@@ -373,6 +374,64 @@ pub struct TsneResult {
     pub neighbor_method: NeighborMethod,
 }
 
+/// The k-nearest-neighbour graph of the input, found as [`fit`] would find it: one search can
+/// serve several maps of the same data (2-D and 3-D, say) through [`fit_with_neighbors`].
+#[derive(Debug, Clone)]
+pub struct Neighbors {
+    knn: neighbors::Knn,
+    method: NeighborMethod,
+    seed: u64,
+    /// Seconds the search took.
+    pub seconds: f64,
+}
+
+impl Neighbors {
+    /// A copy for another map, whose report then counts no time for the search.
+    pub fn reused(&self) -> Self {
+        Self {
+            seconds: 0.0,
+            ..self.clone()
+        }
+    }
+}
+
+/// Finds the `3 · perplexity` nearest neighbours of every row of `data` (`N x D`, the `N` the
+/// parameters were checked for), by the parameters' neighbour method.
+pub fn find_neighbors(
+    data: ArrayView2<f32>,
+    params: &ValidTsneParams,
+) -> Result<Neighbors, ReduceError> {
+    check_points(data, params)?;
+    let t = Instant::now();
+    let k = params.neighbors();
+    let method = params.neighbor_method();
+    let seed = params.params.seed;
+    let knn = match method {
+        NeighborMethod::Approx => approx::knn(data, k, seed),
+        _ => neighbors::knn(data, k),
+    };
+    crate::interrupt::check()?;
+    Ok(Neighbors {
+        knn,
+        method,
+        seed,
+        seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// Refuses data whose number of rows is not the one the parameters were checked for, and
+/// non-finite data.
+fn check_points(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<(), ReduceError> {
+    let n = data.nrows();
+    if n != params.n_points {
+        return Err(ReduceError::Shape(format!(
+            "parameters were checked for {} points, the data has {n}",
+            params.n_points
+        )));
+    }
+    check_finite(data)
+}
+
 /// Embeds `data` (`N x D`, the `N` the parameters were checked for) with t-SNE, calling
 /// `observer` after every iteration.
 pub fn fit(
@@ -380,24 +439,45 @@ pub fn fit(
     params: &ValidTsneParams,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
-    let (n, d) = data.dim();
-    if n != params.n_points {
+    let graph = find_neighbors(data, params)?;
+    fit_with_neighbors(data, params, graph, observer)
+}
+
+/// [`fit`] with the neighbour graph already found by [`find_neighbors`] for the same data with
+/// parameters of the same perplexity, neighbour method and seed (else an error). The result's
+/// neighbour time is the graph's [`Neighbors::seconds`].
+pub fn fit_with_neighbors(
+    data: ArrayView2<f32>,
+    params: &ValidTsneParams,
+    graph: Neighbors,
+    observer: &mut dyn Observer,
+) -> Result<TsneResult, ReduceError> {
+    check_points(data, params)?;
+    let d = data.ncols();
+    let p = params.params;
+    let k = params.neighbors();
+    let Neighbors {
+        knn,
+        method,
+        seed,
+        seconds: t_neighbors,
+    } = graph;
+    if knn.k != k
+        || knn.indices.len() != params.n_points * k
+        || method != params.neighbor_method()
+        || (method == NeighborMethod::Approx && seed != p.seed)
+    {
         return Err(ReduceError::Shape(format!(
-            "parameters were checked for {} points, the data has {n}",
-            params.n_points
+            "the neighbour graph ({} neighbours of {} points, {}, seed {seed}) was not found \
+             with these parameters ({k} neighbours of {} points, {}, seed {})",
+            knn.k,
+            knn.indices.len() / knn.k.max(1),
+            method.name(),
+            params.n_points,
+            params.neighbor_method().name(),
+            p.seed
         )));
     }
-    check_finite(data)?;
-    let p = params.params;
-
-    let t = Instant::now();
-    let k = params.neighbors();
-    let knn = match params.neighbor_method() {
-        NeighborMethod::Approx => approx::knn(data, k, p.seed),
-        _ => neighbors::knn(data, k),
-    };
-    let t_neighbors = t.elapsed().as_secs_f64();
-    crate::interrupt::check()?;
 
     // Renumber the points in the Morton order of the starting embedding: P's neighbours then
     // sit at nearby indices, so the attractive term reads the embedding with locality.
@@ -562,6 +642,39 @@ mod tests {
             centre + standard_normal(&mut rng) as f32
         });
         (x, labels)
+    }
+
+    #[test]
+    fn one_neighbour_search_serves_maps_of_any_dimension() {
+        let (x, _) = blobs(300, 7);
+        let params = |dims: usize, perplexity: f64, seed: u64| {
+            TsneParams {
+                dims,
+                perplexity,
+                seed,
+                iterations: 60,
+                neighbors: NeighborMethod::Approx,
+                ..TsneParams::default()
+            }
+            .check(300)
+            .unwrap()
+        };
+        let graph = find_neighbors(x.view(), &params(2, 10.0, 3)).unwrap();
+        for dims in [2, 3] {
+            let p = params(dims, 10.0, 3);
+            let shared = fit_with_neighbors(x.view(), &p, graph.reused(), &mut NoObserver);
+            let shared = shared.unwrap();
+            let own = fit(x.view(), &p, &mut NoObserver).unwrap();
+            assert_eq!(shared.embedding, own.embedding, "{dims}-D");
+            assert_eq!(shared.timings.neighbors, 0.0);
+        }
+        // A graph found for another perplexity, or (approximate) for another seed, is refused.
+        for p in [params(2, 5.0, 3), params(2, 10.0, 4)] {
+            let e = fit_with_neighbors(x.view(), &p, graph.reused(), &mut NoObserver)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("neighbour graph"), "{e}");
+        }
     }
 
     #[test]
@@ -769,15 +882,17 @@ mod tests {
         assert_eq!(auto.check(9600).unwrap().learning_rates(), (200.0, 2400.0));
         assert_eq!(auto.check(1000).unwrap().learning_rates(), (50.0, 250.0));
         // Auto methods resolve by size and dimensions.
-        let small = ok.check(FFT_MIN_POINTS - 1).unwrap();
-        assert_eq!(small.gradient_method(), GradientMethod::BarnesHut);
-        assert_eq!(small.neighbor_method(), NeighborMethod::Exact);
-        let big = ok.check(APPROX_MIN_POINTS).unwrap();
-        assert_eq!(big.gradient_method(), GradientMethod::Fft);
-        assert_eq!(big.neighbor_method(), NeighborMethod::Approx);
-        let big3 = TsneParams { dims: 3, ..ok }
-            .check(APPROX_MIN_POINTS)
-            .unwrap();
+        let resolved = |n: usize| {
+            let v = ok.check(n).unwrap();
+            (v.gradient_method(), v.neighbor_method())
+        };
+        use GradientMethod::{BarnesHut, Fft};
+        use NeighborMethod::{Approx, Exact};
+        assert_eq!(resolved(APPROX_MIN_POINTS - 1), (BarnesHut, Exact));
+        assert_eq!(resolved(APPROX_MIN_POINTS), (BarnesHut, Approx));
+        assert_eq!(resolved(FFT_MIN_POINTS - 1), (BarnesHut, Approx));
+        assert_eq!(resolved(FFT_MIN_POINTS), (Fft, Approx));
+        let big3 = TsneParams { dims: 3, ..ok }.check(FFT_MIN_POINTS).unwrap();
         assert_eq!(big3.gradient_method(), GradientMethod::BarnesHut);
     }
 
