@@ -4,8 +4,11 @@
 //! was made; pixels / 255, then PCA to 50 dimensions (fitted on the first 70,000 rows, applied
 //! to all rows in blocks, so memory stays at about N x 50 floats).
 //!
-//! Usage: `cargo run --release --no-default-features --example deformed_mnist -- N OUT_PREFIX`
-//! writes `OUT_PREFIX.npy` (N x 50 float32) and `OUT_PREFIX-labels.npy` (N uint8). Row `i` is a
+//! Usage: `cargo run --release --no-default-features --example deformed_mnist -- N OUT_PREFIX
+//! [IDX_DIR]` writes `OUT_PREFIX.npy` (N x 50 float32) and `OUT_PREFIX-labels.npy` (N uint8);
+//! with `IDX_DIR` (at most [`IDX_MAX`] rows) also the images, as the standard MNIST files that
+//! `embedscope demo --data IDX_DIR` reads: rows 0-9,999 as `t10k-*-ubyte`, the rest as
+//! `train-*-ubyte` (uncompressed IDX). Row `i` is a
 //! deformation of digit `i mod 10000` (row `i < 10000`: the digit itself); deformation `i`
 //! draws from a ChaCha8 stream seeded with `i`, so the output does not depend on the threads.
 
@@ -27,6 +30,8 @@ const PCA_ROWS: usize = 70_000;
 const BLOCK: usize = 50_000;
 /// Image side.
 const SIDE: usize = 28;
+/// The most rows written as IDX images (they are kept in memory).
+const IDX_MAX: usize = 200_000;
 
 /// Pixels / 255 of row `i`: digit `i mod 10000`, deformed unless `i < 10000`.
 fn deformed(images: &Array2<u8>, i: usize, out: &mut [f32]) {
@@ -99,13 +104,19 @@ fn block(images: &Array2<u8>, start: usize, len: usize) -> Array2<f32> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [n, prefix] = args.as_slice() else {
-        bail!("usage: deformed_mnist N OUT_PREFIX");
+    let (n, prefix, idx_dir) = match args.as_slice() {
+        [n, prefix] => (n, prefix, None),
+        [n, prefix, dir] => (n, prefix, Some(PathBuf::from(dir))),
+        _ => bail!("usage: deformed_mnist N OUT_PREFIX [IDX_DIR]"),
     };
     let n: usize = n.parse().context("N")?;
     if n < 10 {
         bail!("N {n}: at least 10");
     }
+    if idx_dir.is_some() && !(10_001..=IDX_MAX).contains(&n) {
+        bail!("N {n}: IDX images are written for 10,001 to {IDX_MAX} rows");
+    }
+    let mut pixels: Vec<u8> = Vec::new();
     let data = Dataset::embedded();
     let fit_rows = n.min(PCA_ROWS);
     let fitted = pca::fit(block(&data.images, 0, fit_rows).view(), DIMS)?;
@@ -118,7 +129,14 @@ fn main() -> anyhow::Result<()> {
     let mut out = Array2::<f32>::zeros((n, DIMS));
     for start in (0..n).step_by(BLOCK) {
         let len = BLOCK.min(n - start);
-        let x = block(&data.images, start, len) - &mean;
+        let x = block(&data.images, start, len);
+        if idx_dir.is_some() {
+            pixels.extend(
+                x.iter()
+                    .map(|&v| (v * 255.0).round().clamp(0.0, 255.0) as u8),
+            );
+        }
+        let x = x - &mean;
         out.slice_mut(s![start..start + len, ..])
             .assign(&x.dot(&comps_t));
     }
@@ -132,5 +150,43 @@ fn main() -> anyhow::Result<()> {
         prefix.with_extension("npy").display(),
         labels_path.display()
     );
+    if let Some(dir) = idx_dir {
+        std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
+        let split = data.len() * SIDE * SIDE;
+        let labels = labels.as_slice().expect("contiguous");
+        write_idx(&dir, "t10k", &pixels[..split], &labels[..data.len()])?;
+        write_idx(&dir, "train", &pixels[split..], &labels[data.len()..])?;
+        eprintln!("wrote the images to {}", dir.display());
+    }
+    Ok(())
+}
+
+/// Writes `PART-images-idx3-ubyte` and `PART-labels-idx1-ubyte` in `dir`.
+fn write_idx(
+    dir: &std::path::Path,
+    part: &str,
+    pixels: &[u8],
+    labels: &[u8],
+) -> anyhow::Result<()> {
+    let n = u32::try_from(labels.len())?;
+    let side = SIDE as u32;
+    let header = |words: &[u32]| {
+        words
+            .iter()
+            .flat_map(|v| v.to_be_bytes())
+            .collect::<Vec<u8>>()
+    };
+    let mut images = header(&[0x0803, n, side, side]);
+    images.extend_from_slice(pixels);
+    let mut label_bytes = header(&[0x0801, n]);
+    label_bytes.extend_from_slice(labels);
+    for (name, bytes) in [
+        ("images-idx3-ubyte", images),
+        ("labels-idx1-ubyte", label_bytes),
+    ] {
+        let path = dir.join(format!("{part}-{name}"));
+        embedscope::fsutil::write_bytes_atomic(&path, &bytes)
+            .with_context(|| path.display().to_string())?;
+    }
     Ok(())
 }
