@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 use super::affinities::SparseP;
 use super::fft::FftField;
-use super::tree::{Interactions, Tree};
+use super::tree::{lanes_total, Interactions, Tree, LANES};
 
 /// How the repulsive forces are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -223,8 +223,9 @@ impl Pass<'_> {
     }
 }
 
-/// Entries of a row of P summed side by side in [`attraction_sum`].
-const P_LANES: usize = 8;
+/// Entries of a row of P summed side by side in [`attraction_sum`]: as many as the
+/// Barnes-Hut interaction sums use.
+const P_LANES: usize = LANES;
 
 /// `Σ_j P_ij w_ij (y_i - y_j)` over the entries `cols`, `vals` of row `i` of P, from the
 /// float32 embedding `y`: entry `e` is accumulated in float32 lane `e % 8`, and the lanes are
@@ -263,7 +264,7 @@ fn attract_entry<const D: usize>(
 
 /// The float64 totals of the attraction's lanes, lane 0 first.
 fn attraction_totals<const D: usize>(acc: &[[f32; P_LANES]; D]) -> [f64; D] {
-    std::array::from_fn(|k| acc[k].iter().map(|&v| f64::from(v)).sum())
+    std::array::from_fn(|k| lanes_total(&acc[k]))
 }
 
 /// [`attraction_sum`] with arrays as lanes.

@@ -440,7 +440,7 @@ pub fn fit(
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
     let graph = find_neighbors(data, params)?;
-    fit_with_neighbors(data, params, graph, observer)
+    optimize_from(data, params, graph, observer)
 }
 
 /// [`fit`] with the neighbour graph already found by [`find_neighbors`] for the same data with
@@ -453,6 +453,16 @@ pub fn fit_with_neighbors(
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
     check_points(data, params)?;
+    optimize_from(data, params, graph, observer)
+}
+
+/// P from `graph`, then the optimisation: [`fit_with_neighbors`] once `data` is checked.
+fn optimize_from(
+    data: ArrayView2<f32>,
+    params: &ValidTsneParams,
+    graph: Neighbors,
+    observer: &mut dyn Observer,
+) -> Result<TsneResult, ReduceError> {
     let d = data.ncols();
     let p = params.params;
     let k = params.neighbors();

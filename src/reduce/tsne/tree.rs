@@ -285,7 +285,7 @@ pub struct Interactions<const D: usize> {
 }
 
 /// Entries per block (lanes of the sums).
-const LANES: usize = 8;
+pub(super) const LANES: usize = 8;
 
 /// [`LANES`] entries: coordinates by axis, then the counts.
 #[derive(Debug, Clone, Copy)]
@@ -401,10 +401,12 @@ impl<const D: usize> Interactions<D> {
 
 /// The float64 totals of per-lane force and `z` sums.
 fn lane_totals<const D: usize>(f: &[[f32; LANES]; D], z: &[f32; LANES]) -> ([f64; D], f64) {
-    (
-        std::array::from_fn(|k| f[k].iter().map(|&v| f64::from(v)).sum()),
-        z.iter().map(|&v| f64::from(v)).sum(),
-    )
+    (std::array::from_fn(|k| lanes_total(&f[k])), lanes_total(z))
+}
+
+/// The float64 sum of float32 lanes, lane 0 first.
+pub(super) fn lanes_total(lanes: &[f32; LANES]) -> f64 {
+    lanes.iter().map(|&v| f64::from(v)).sum()
 }
 
 /// Spreads the low [`LEVELS`] bits of `v` so that consecutive bits land `D` apart.
