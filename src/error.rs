@@ -230,6 +230,21 @@ pub enum ReduceError {
         /// The value itself.
         value: f32,
     },
+    /// The optimisation produced a non-finite KL divergence or coordinate: a defect, reported
+    /// at the iteration where it was seen rather than passed on to the pictures and logs.
+    #[error(
+        "the optimisation diverged at iteration {iteration}: KL {kl}{}; please report this \
+         with the input",
+        if *coords { "" } else { ", non-finite coordinates" }
+    )]
+    Diverged {
+        /// The iteration (1-based).
+        iteration: usize,
+        /// The KL divergence evaluated there.
+        kl: f64,
+        /// Whether every coordinate was still finite.
+        coords: bool,
+    },
     /// Two inputs that must agree in shape do not.
     #[error("shape mismatch: {0}")]
     Shape(String),

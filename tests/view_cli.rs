@@ -223,3 +223,49 @@ fn image_files_and_a_sprite_become_thumbnails() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
 }
+
+/// A table like the flower measurements that found the "KL NaN" bug: 150 rows of 4 columns,
+/// 3 species, one far from the other two. `view` must finish with every output, finite KLs in
+/// the report and the TensorBoard scalars written.
+#[test]
+fn a_table_with_a_far_class_gives_every_output_and_finite_kls() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut table = String::from("a\tb\tc\td\n");
+    let mut meta = String::new();
+    for i in 0..150 {
+        let species = i % 3;
+        let offset = [0.0, 3.0, 60.0][species];
+        let row: Vec<String> = (0..4)
+            .map(|k| format!("{:.2}", offset + ((i * 7 + k * 5) % 13) as f64 * 0.1))
+            .collect();
+        table.push_str(&(row.join("\t") + "\n"));
+        meta.push_str(&format!(
+            "{}\n",
+            ["setosa", "versicolor", "virginica"][species]
+        ));
+    }
+    let (t, m) = (
+        dir.path().join("flowers.tsv"),
+        dir.path().join("species.tsv"),
+    );
+    fs::write(&t, table).unwrap();
+    fs::write(&m, meta).unwrap();
+    let out = dir.path().join("view");
+    let o = embedscope(&["view", s(&t), "--metadata", s(&m), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = json(&out.join("report.json"));
+    for f in report["files"].as_array().unwrap() {
+        assert!(out.join(f.as_str().unwrap()).exists(), "{f} missing");
+    }
+    for map in ["tsne_2d", "tsne_3d"] {
+        let kl = report[map]["kl_divergence"].as_f64();
+        assert!(
+            kl.is_some_and(|v| v.is_finite() && v >= 0.0),
+            "{map}: {kl:?}"
+        );
+        for point in report[map]["kl_history"].as_array().unwrap() {
+            assert!(point["kl"].as_f64().is_some(), "{map}: {point}");
+        }
+    }
+    assert!(out.join("logs/reductions").is_dir());
+}

@@ -62,7 +62,7 @@ pub struct TsneFlags {
     /// Learning rate, a number or 'auto'. Convention: scikit-learn's and the TensorBoard
     /// projector's (gradient with the factor 4), so 10 is the projector's 10; openTSNE and
     /// FIt-SNE rates are 4x ours. 'auto' follows openTSNE's schedule in this convention:
-    /// max(N/48, 50) during early exaggeration, max(N/4, 50) after it. Default: 10 for
+    /// N/48 during early exaggeration, max(N/4, 50) after it. Default: 10 for
     /// `tsne` (the projector's), auto for `view` (which, like the demo, wants converged maps
     /// in 1000 iterations).
     #[arg(long)]

@@ -6,7 +6,10 @@
 //! then symmetrised, `P_ij = (p_j|i + p_i|j) / 2N`, into a CSR matrix that sums to 1.
 //! Distances are shifted by the row's smallest one before exponentiating, which leaves the
 //! distribution unchanged but means no row can underflow to zero: duplicate points (all
-//! distances 0) get a uniform row, never NaN.
+//! distances 0) get a uniform row, never NaN. Single entries can underflow to exactly 0 (a
+//! neighbour far beyond the others of a tight cluster, common on well-separated data), in
+//! float64 or when P is stored in float32; such entries count as absent (`0 ln 0 = 0` in the
+//! KL divergence, no attraction).
 
 use rayon::prelude::*;
 

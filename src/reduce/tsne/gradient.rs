@@ -12,7 +12,8 @@
 //! the number of threads.
 //!
 //! KL(P‖Q) is reported as openTSNE does: the sum over the non-zero P_ij of
-//! `P_ij ln(P_ij / q_ij)`, with `q_ij = w_ij / Z` and `Z` the (Barnes-Hut) estimate.
+//! `P_ij ln(P_ij / q_ij)`, with `q_ij = w_ij / Z` and `Z` the (Barnes-Hut) estimate. Entries of
+//! P that underflowed to 0 contribute 0, as in the definition (not `0 · ln 0 = NaN`).
 
 use rayon::prelude::*;
 
@@ -190,7 +191,9 @@ impl Pass<'_> {
         let z: f64 = terms.chunks_exact(stride).map(|t| t[2 * D]).sum();
         let kl = self.want_kl.then(|| {
             let part: f64 = terms.chunks_exact(stride).map(|t| t[2 * D + 1]).sum();
-            part + z.ln()
+            // Over any subset of the pairs Σ P ln(P / q) >= -ln Σ q >= 0 (Gibbs), so a negative
+            // sum is rounding (identical points: every term 0) and reads as 0.
+            (part + z.ln()).max(0.0)
         });
         let (a4, r4) = (4.0 * self.exaggeration, 4.0 / z);
         for (r, t) in terms.chunks_exact(stride).enumerate() {
@@ -217,7 +220,11 @@ impl Pass<'_> {
                 let yj: [f64; D] = point(self.y, j as usize);
                 let d2: f64 = (0..D).map(|k| (yi[k] - yj[k]).powi(2)).sum();
                 let pij = f64::from(pij);
-                pij * (pij * (1.0 + d2)).ln()
+                if pij > 0.0 {
+                    pij * (pij * (1.0 + d2)).ln()
+                } else {
+                    0.0
+                }
             })
             .sum()
     }
