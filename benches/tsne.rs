@@ -41,15 +41,15 @@ use std::cell::{OnceCell, RefCell};
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, SamplingMode};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
 use embedscope::data::Dataset;
+use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use embedscope::reduce::pca;
 use embedscope::reduce::quality::{exact_kl, knn_accuracy};
 use embedscope::reduce::tsne::affinities::{joint_probabilities, SparseP};
 use embedscope::reduce::tsne::gradient::{gradient, Method, Workspace};
-use embedscope::reduce::tsne::neighbors::knn;
 use embedscope::reduce::tsne::observer::NoObserver;
-use embedscope::reduce::tsne::{approx, tree::Tree};
+use embedscope::reduce::tsne::tree::Tree;
 use embedscope::reduce::tsne::{fit, LearningRate, TsneParams, ValidTsneParams};
 use ndarray::{s, Array2, ArrayView2};
 
@@ -113,10 +113,19 @@ fn bhtsne_fit(rows: &[&[f32]], theta: f32) -> Array2<f32> {
     Array2::from_shape_vec((rows.len(), 2), tsne.embedding()).expect("N x 2 embedding")
 }
 
+/// The exact neighbour graph of `x`.
+fn exact_graph(x: ArrayView2<f32>, k: usize) -> KnnGraph {
+    let exact = KnnParams {
+        method: NeighborMethod::Exact,
+        ..KnnParams::default()
+    };
+    KnnGraph::find(x, k, &exact).expect("finite input")
+}
+
 /// The sparse P of `x`, as `fit` builds it.
 fn affinities(x: ArrayView2<f32>) -> SparseP {
     let k = our_params(x.nrows()).neighbors();
-    joint_probabilities(knn(x, k), PERPLEXITY, None)
+    joint_probabilities(&exact_graph(x, k), k, PERPLEXITY, None)
 }
 
 /// Per-iteration cost of the Barnes-Hut gradient at a converged embedding.
@@ -178,15 +187,11 @@ fn bench_gradient_scale(c: &mut Criterion, x: &Array2<f32>) {
                 x[[i % base, k]] + (1e-3 * jitter((i * INPUT_DIMS + k) as u64 ^ 1 << 40)) as f32
             });
             let k = our_params(n).neighbors();
-            let nn = if n > base {
-                approx::knn(xn.view(), k, 0)
-            } else {
-                knn(xn.view(), k)
-            };
+            let nn = KnnGraph::find(xn.view(), k, &KnnParams::default()).expect("finite input");
             let mut tree = Tree::<2>::new();
             tree.build(&y);
             let order = tree.order();
-            let p = joint_probabilities(nn, PERPLEXITY, Some(order));
+            let p = joint_probabilities(&nn, k, PERPLEXITY, Some(order));
             let y = order
                 .iter()
                 .flat_map(|&i| [y[2 * i as usize], y[2 * i as usize + 1]])
@@ -219,16 +224,12 @@ fn bench_affinities(c: &mut Criterion, x: &Array2<f32>) {
         let xn = x.slice(s![..n, ..]);
         let k = our_params(n).neighbors();
         group.bench_function(BenchmarkId::new(format!("knn_k{k}"), n), |b| {
-            b.iter(|| black_box(knn(xn, k)))
+            b.iter(|| black_box(exact_graph(xn, k)))
         });
         let neighbours: OnceCell<_> = OnceCell::new();
         group.bench_function(BenchmarkId::new("joint_p", n), |b| {
-            let nn = neighbours.get_or_init(|| knn(xn, k));
-            b.iter_batched(
-                || nn.clone(),
-                |nn| black_box(joint_probabilities(nn, PERPLEXITY, None)),
-                BatchSize::LargeInput,
-            )
+            let nn = neighbours.get_or_init(|| exact_graph(xn, k));
+            b.iter(|| black_box(joint_probabilities(nn, k, PERPLEXITY, None)))
         });
     }
     group.finish();

@@ -23,8 +23,8 @@ use embedscope::data::thumbnails::ThumbnailView;
 use embedscope::data::Dataset;
 use embedscope::export::html::{write_page, Neighbors, PageMap, PageSpec};
 use embedscope::progress::NoProgress;
+use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use embedscope::reduce::pca;
-use embedscope::reduce::tsne::neighbors::knn;
 use embedscope::reduce::tsne::observer::NoObserver;
 use embedscope::reduce::tsne::{self, TsneParams};
 use ndarray::{concatenate, s, Array2, Axis};
@@ -102,13 +102,16 @@ fn main() -> anyhow::Result<()> {
         concatenate(Axis(0), &views).expect("same widths")
     };
 
-    let graph = knn(x.view(), K);
+    let exact = KnnParams {
+        method: NeighborMethod::Exact,
+        ..KnnParams::default()
+    };
+    let graph = KnnGraph::find(x.view(), K, &exact)?;
     let indices: Vec<u32> = (0..copies)
-        .flat_map(|c| graph.indices.iter().map(move |&j| (c * n0) as u32 + j))
+        .flat_map(|c| graph.indices().iter().map(move |&j| (c * n0) as u32 + j))
         .collect();
-    let distances: Vec<f32> = (0..copies)
-        .flat_map(|_| graph.dist2.iter().map(|&d| d.sqrt() as f32))
-        .collect();
+    let one = graph.distances_f32();
+    let distances: Vec<f32> = (0..copies).flat_map(|_| one.iter().copied()).collect();
 
     let notes: Vec<Option<String>> = (0..n)
         .map(|i| match i {

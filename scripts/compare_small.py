@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """embedscope's t-SNE against scikit-learn's on small inputs of the shapes real data has.
 
-Run it through ``scripts/compare_small.sh``, which makes the virtual environment
+Run it through ``scripts/pyrun.sh compare_small.py``, which makes the virtual environment
 (``.venv-small``: numpy, scipy, scikit-learn, and gensim for the word vectors its tests ship)
 and builds the release binary first; ``--bin PATH`` uses a given binary.
 
@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -57,7 +56,7 @@ def gensim_data(name: str) -> Path:
     """A file of gensim's test data, found without importing gensim."""
     spec = find_spec("gensim")
     if spec is None or not spec.submodule_search_locations:
-        sys.exit("gensim is not installed (scripts/compare_small.sh installs it)")
+        sys.exit("gensim is not installed (scripts/pyrun.sh installs it)")
     return Path(list(spec.submodule_search_locations)[0]) / "test" / "test_data" / name
 
 
@@ -146,8 +145,7 @@ def run_sklearn(x: np.ndarray, perplexity: float) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--bin", default=os.environ.get("EMBEDSCOPE_BIN",
-                                                    str(ROOT / "target/release/embedscope")))
+    ap.add_argument("--bin", default=str(ROOT / "target/release/embedscope"))
     ap.add_argument("--only", help="comma-separated input names")
     ap.add_argument("--perplexity", type=float, default=25.0,
                     help="perplexity (lowered to (N - 1) / 3 where N is smaller)")

@@ -5,7 +5,7 @@ mod common;
 use base64::Engine as _;
 use common::{embedscope, mnist_layout, s};
 use embedscope::data::matrix::{write_labels_npy, write_npy};
-use embedscope::reduce::tsne::neighbors::knn;
+use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use ndarray::s;
 
 /// The page's embedded JSON.
@@ -41,7 +41,7 @@ fn html_writes_a_page_with_maps_labels_thumbnails_and_neighbours() {
         "embedded",
         "--neighbors-of",
         s(&p("codes.npy")),
-        "--neighbors",
+        "--neighbor-count",
         "5",
         "--out",
         s(&out),
@@ -64,7 +64,11 @@ fn html_writes_a_page_with_maps_labels_thumbnails_and_neighbours() {
     assert_eq!(data["colour_by"], 0);
     assert_eq!(data["thumbnails"]["per_side"], 100);
     // The neighbours are the k-NN graph of the vectors, with distances (not squared).
-    let g = knn(codes.view(), 5);
+    let exact = KnnParams {
+        method: NeighborMethod::Exact,
+        ..KnnParams::default()
+    };
+    let g = KnnGraph::find(codes.view(), 5, &exact).unwrap();
     let b64 = |v: &serde_json::Value| {
         base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap())
@@ -74,12 +78,12 @@ fn html_writes_a_page_with_maps_labels_thumbnails_and_neighbours() {
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
         .collect();
-    assert_eq!(indices, g.indices);
+    assert_eq!(indices, g.indices());
     let distances: Vec<f32> = b64(&data["neighbors"]["distances"])
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
         .collect();
-    for (d, d2) in distances.iter().zip(&g.dist2) {
+    for (d, d2) in distances.iter().zip(g.squared_distances()) {
         assert!((f64::from(*d) - d2.sqrt()).abs() < 1e-4);
     }
     assert!(String::from_utf8_lossy(&run.stdout).contains("5 neighbours per point"));
@@ -121,9 +125,9 @@ fn html_errors_name_the_flag() {
         &map,
         "--neighbors-of",
         s(&p("map.npy")),
-        "--neighbors",
+        "--neighbor-count",
         "50",
     ]);
-    assert!(e.contains("--neighbors 50: must be between 1"), "{e}");
+    assert!(e.contains("--neighbor-count 50: must be between 1"), "{e}");
     assert!(!out.exists(), "nothing written on error");
 }

@@ -86,7 +86,9 @@ fn small_run_writes_embedding_and_report_independent_of_threads() {
             r["seconds"]
         );
         assert_eq!(r["parameters"]["learning_rate"], "auto");
-        assert_eq!(r["parameters"]["learning_rate_early_exaggeration"], 50.0);
+        // openTSNE's N / 48 during early exaggeration, max(N / 4, 50) after.
+        assert_eq!(r["parameters"]["learning_rate_early_exaggeration"], 90.0 / 48.0);
+        assert_eq!(r["parameters"]["learning_rate_after"], 50.0);
         outputs.push(std::fs::read(&out).unwrap());
     }
     assert_eq!(outputs[0], outputs[1], "1 and 2 threads differ");
@@ -147,7 +149,7 @@ fn bad_inputs_fail_cleanly() {
         d,
         &tsv,
         &["--learning-rate", "fast"],
-        &["--learning-rate fast"],
+        &["'fast' for '--learning-rate", "must be a number or 'auto'"],
     );
     assert_fails(d, &tsv, &["--threads", "0"], &["--threads 0"]);
     assert_fails(

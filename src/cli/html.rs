@@ -11,7 +11,7 @@ use super::inputs;
 use super::progress::Bars;
 use crate::data::matrix::read_matrix;
 use crate::export::html::{write_page, Neighbors, PageMap, PageSpec};
-use crate::reduce::tsne::neighbors::knn;
+use crate::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
 
 /// Flags of `embedscope html`.
 #[derive(clap::Args, Debug)]
@@ -35,7 +35,14 @@ pub struct HtmlArgs {
     pub neighbors_of: Option<PathBuf>,
     /// Neighbours listed per point.
     #[arg(long, value_name = "K", default_value_t = 10)]
-    pub neighbors: usize,
+    pub neighbor_count: usize,
+    /// How the neighbours are found: auto (approximate from 50,000 points, else exact),
+    /// exact or approx (its recall, measured on a sample, is printed).
+    #[arg(long, value_name = "auto|exact|approx", default_value = "auto")]
+    pub neighbors: NeighborMethod,
+    /// The distance between the vectors: euclidean or cosine.
+    #[arg(long, value_name = "euclidean|cosine", default_value = "euclidean")]
+    pub metric: Metric,
     /// The page's title.
     #[arg(long, value_name = "TEXT", default_value = "embedscope")]
     pub title: String,
@@ -53,14 +60,6 @@ struct MapFile {
     /// Where it came from, shown under the map.
     caption: String,
     coords: Array2<f32>,
-}
-
-/// The k-NN graph as the page wants it: indices and (not squared) distances.
-#[derive(Debug)]
-struct Graph {
-    k: usize,
-    indices: Vec<u32>,
-    distances: Vec<f32>,
 }
 
 impl HtmlArgs {
@@ -109,10 +108,10 @@ impl HtmlArgs {
             metadata: &metadata,
             colour_by,
             thumbnails: images.as_ref().map(|t| t.view()),
-            neighbors: graph.as_ref().map(|g| Neighbors {
-                k: g.k,
-                indices: &g.indices,
-                distances: &g.distances,
+            neighbors: graph.as_ref().map(|(g, distances)| Neighbors {
+                k: g.k(),
+                indices: g.indices(),
+                distances,
             }),
         };
         let out = write_page(&spec, &self.out, &mut Bars::new()).context("--out")?;
@@ -122,9 +121,14 @@ impl HtmlArgs {
             out.display(),
             maps.len(),
             if images.is_some() { ", thumbnails" } else { "" },
-            graph
-                .as_ref()
-                .map_or(String::new(), |g| format!(", {} neighbours per point", g.k)),
+            graph.as_ref().map_or(String::new(), |(g, _)| format!(
+                ", {} neighbours per point ({}, {}{})",
+                g.k(),
+                g.metric().name(),
+                g.method().name(),
+                g.recall()
+                    .map_or(String::new(), |r| format!(", recall {r:.3} on a sample"))
+            )),
             size as f64 / 1e6
         );
         Ok(())
@@ -158,15 +162,16 @@ impl HtmlArgs {
         Ok(maps)
     }
 
-    fn neighbor_graph(&self, n: usize) -> anyhow::Result<Option<Graph>> {
+    /// The `--neighbors-of` vectors' graph with the page's distances, when given.
+    fn neighbor_graph(&self, n: usize) -> anyhow::Result<Option<(KnnGraph, Vec<f32>)>> {
         let Some(path) = &self.neighbors_of else {
             return Ok(None);
         };
         let flag = format!("--neighbors-of {}", path.display());
-        let k = self.neighbors;
+        let k = self.neighbor_count;
         if k == 0 || k >= n {
             bail!(
-                "--neighbors {k}: must be between 1 and the number of points minus one ({})",
+                "--neighbor-count {k}: must be between 1 and the number of points minus one ({})",
                 n.saturating_sub(1)
             );
         }
@@ -177,19 +182,15 @@ impl HtmlArgs {
                 data.nrows()
             );
         }
-        if let Some((at, v)) = data.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            bail!(
-                "{flag}: row {}, column {}: non-finite value {v}",
-                at / data.ncols(),
-                at % data.ncols()
-            );
-        }
-        let graph = knn(data.view(), k);
-        Ok(Some(Graph {
-            k,
-            indices: graph.indices,
-            // `knn` gives squared distances; the page lists distances.
-            distances: graph.dist2.iter().map(|&d| d.sqrt() as f32).collect(),
-        }))
+        let params = KnnParams {
+            method: self.neighbors,
+            metric: self.metric,
+            seed: 0,
+        };
+        let graph = KnnGraph::find(data.view(), k, &params)
+            .map_err(super::flag_error)
+            .with_context(|| flag.clone())?;
+        let distances = graph.distances_f32();
+        Ok(Some((graph, distances)))
     }
 }

@@ -15,45 +15,14 @@ use crate::cli::progress::Bars;
 use crate::data::matrix::{read_matrix, write_npy};
 use crate::fsutil::write_json;
 use crate::pipeline::reports::{params_caption, TsneReport};
+use crate::reduce::knn::{Metric, NeighborMethod};
 use crate::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
-use crate::reduce::tsne::{self, GradientMethod, Init, LearningRate, NeighborMethod, TsneParams};
+use crate::reduce::tsne::{self, GradientMethod, Init, LearningRate, TsneParams};
 use crate::render::animation::{GifOptions, TsneRecorder};
 use crate::render::colouring::Colouring;
 
-/// Initialisations selectable on the command line.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitArg {
-    /// Principal components scaled to standard deviation 1e-4.
-    Pca,
-    /// Seeded Gaussian noise of standard deviation 1e-4.
-    Random,
-}
-
-/// Gradient methods selectable on the command line.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodArg {
-    /// FFT for 2-D maps of 70,000 points or more (the measured crossover), else Barnes-Hut.
-    Auto,
-    /// Barnes-Hut (2-D or 3-D).
-    Bh,
-    /// FFT-accelerated interpolation, FIt-SNE's scheme (2-D only).
-    Fft,
-    /// Exact O(N²) gradient (small inputs only; also 1-D).
-    Exact,
-}
-
-/// Neighbour searches selectable on the command line.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NeighborsArg {
-    /// Approximate from 50,000 points on, else exact.
-    Auto,
-    /// Exact brute force.
-    Exact,
-    /// Approximate: random-projection forest refined by neighbour descent.
-    Approx,
-}
-
-/// The t-SNE flags shared by `tsne` and `view`.
+/// The t-SNE flags shared by `tsne` and `view`. Their values parse with the library's own
+/// names (`FromStr`), so the command line, the reports and the page spell them alike.
 #[derive(clap::Args, Debug, Clone)]
 pub struct TsneFlags {
     /// Perplexity: the effective number of neighbours, at least 1 and at most (N - 1) / 3.
@@ -65,61 +34,61 @@ pub struct TsneFlags {
     /// N/48 during early exaggeration, max(N/4, 50) after it. Default: 10 for
     /// `tsne` (the projector's), auto for `view` (which, like the demo, wants converged maps
     /// in 1000 iterations).
-    #[arg(long)]
-    pub learning_rate: Option<String>,
+    #[arg(long, value_name = "RATE|auto")]
+    pub learning_rate: Option<LearningRate>,
     /// Gradient-descent iterations, including the 250 of early exaggeration.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
     /// Barnes-Hut opening angle: a cell is summarised when its side / distance < theta.
     #[arg(long, default_value_t = 0.5)]
     pub theta: f64,
-    /// How the repulsion is computed.
-    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
-    pub method: MethodArg,
+    /// How the repulsion is computed: auto (FFT for 2-D maps of 70,000 points or more, the
+    /// measured crossover, else Barnes-Hut), bh (Barnes-Hut, 2-D or 3-D), fft (FIt-SNE's
+    /// interpolation, 2-D only) or exact (O(N²), small inputs only; also 1-D).
+    #[arg(long, value_name = "auto|bh|fft|exact", default_value = "auto")]
+    pub method: GradientMethod,
     /// Same as --method exact (kept for old scripts).
     #[arg(long, hide = true, conflicts_with = "method")]
     pub exact: bool,
-    /// How the input's nearest neighbours are found.
-    #[arg(long, value_enum, default_value_t = NeighborsArg::Auto)]
-    pub neighbors: NeighborsArg,
-    /// Seed of the random initialisation.
+    /// How the input's nearest neighbours are found: auto (approximate from 50,000 points,
+    /// 20,000 for inputs of at most 8 columns, else exact), exact (brute force) or approx
+    /// (random-projection forest refined by neighbour descent; its recall, measured on a
+    /// sample, goes in the report).
+    #[arg(long, value_name = "auto|exact|approx", default_value = "auto")]
+    pub neighbors: NeighborMethod,
+    /// The distance between input points: euclidean, or cosine (1 - cos, the usual choice
+    /// for text embeddings; rows of length 0 are refused).
+    #[arg(long, value_name = "euclidean|cosine", default_value = "euclidean")]
+    pub metric: Metric,
+    /// Seed of the random initialisation and of the approximate neighbour search.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Initialisation.
-    #[arg(long, value_enum, default_value_t = InitArg::Pca)]
-    pub init: InitArg,
+    /// Initialisation: pca (principal components scaled to standard deviation 1e-4) or
+    /// random (seeded Gaussian noise of standard deviation 1e-4).
+    #[arg(long, value_name = "pca|random", default_value = "pca")]
+    pub init: Init,
 }
 
 impl TsneFlags {
     /// The parameters (2-D; each command sets the dimensions it embeds in), with
     /// `default_rate` when no learning rate was given.
-    pub fn params(&self, default_rate: LearningRate) -> anyhow::Result<TsneParams> {
-        Ok(TsneParams {
+    pub fn params(&self, default_rate: LearningRate) -> TsneParams {
+        TsneParams {
             dims: 2,
             perplexity: self.perplexity,
-            learning_rate: match &self.learning_rate {
-                Some(rate) => parse_learning_rate(rate)?,
-                None => default_rate,
-            },
+            learning_rate: self.learning_rate.unwrap_or(default_rate),
             iterations: self.iterations,
             theta: self.theta,
-            method: match (self.exact, self.method) {
-                (true, _) | (_, MethodArg::Exact) => GradientMethod::Exact,
-                (_, MethodArg::Auto) => GradientMethod::Auto,
-                (_, MethodArg::Bh) => GradientMethod::BarnesHut,
-                (_, MethodArg::Fft) => GradientMethod::Fft,
+            method: if self.exact {
+                GradientMethod::Exact
+            } else {
+                self.method
             },
-            neighbors: match self.neighbors {
-                NeighborsArg::Auto => NeighborMethod::Auto,
-                NeighborsArg::Exact => NeighborMethod::Exact,
-                NeighborsArg::Approx => NeighborMethod::Approx,
-            },
+            neighbors: self.neighbors,
+            metric: self.metric,
             seed: self.seed,
-            init: match self.init {
-                InitArg::Pca => Init::Pca,
-                InitArg::Random => Init::Random,
-            },
-        })
+            init: self.init,
+        }
     }
 }
 
@@ -259,7 +228,7 @@ impl TsneArgs {
     fn config(self) -> anyhow::Result<TsneConfig> {
         let params = TsneParams {
             dims: self.dims,
-            ..self.tsne.params(LearningRate::Fixed(10.0))?
+            ..self.tsne.params(LearningRate::Fixed(10.0))
         };
         if self.threads == Some(0) {
             bail!("--threads 0: must be at least 1");
@@ -290,15 +259,4 @@ fn file_stem(p: &std::path::Path) -> String {
         || p.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-/// `auto` or a positive number.
-fn parse_learning_rate(s: &str) -> anyhow::Result<LearningRate> {
-    if s.eq_ignore_ascii_case("auto") {
-        return Ok(LearningRate::Auto);
-    }
-    match s.parse::<f64>() {
-        Ok(r) if r.is_finite() && r > 0.0 => Ok(LearningRate::Fixed(r)),
-        _ => bail!("--learning-rate {s}: expected a number > 0 or 'auto'"),
-    }
 }

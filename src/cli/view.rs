@@ -54,7 +54,7 @@ impl ViewArgs {
         if self.gif_every == 0 {
             bail!("--gif-every 0: must be at least 1");
         }
-        let tsne = self.tsne.params(LearningRate::Auto)?;
+        let tsne = self.tsne.params(LearningRate::Auto);
         let table = read_table(&self.input)?;
         let vectors = table.vectors;
         let mut metadata = inputs::metadata("metadata", self.metadata.as_deref(), vectors.nrows())?;

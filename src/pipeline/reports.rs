@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::history::TrainHistory;
 use crate::reduce::pca::PcaResult;
-use crate::reduce::tsne::{self, Init, LearningRate, TsneParams, TsneResult, ValidTsneParams};
+use crate::reduce::tsne::{self, TsneParams, TsneResult, ValidTsneParams};
 
 /// A t-SNE run's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,10 @@ pub struct TsneReportParams {
     pub neighbors: usize,
     /// How they were found: `exact` or `approx`.
     pub neighbor_search: String,
+    /// The distance between input points: `euclidean` or `cosine`.
+    pub metric: String,
+    /// For an approximate search, its recall measured on a sample of points.
+    pub neighbor_recall: Option<f64>,
     /// As given: a number or `auto`.
     pub learning_rate: String,
     /// Rate during early exaggeration.
@@ -61,7 +65,7 @@ pub struct TsneReportParams {
     pub early_exaggeration: f64,
     /// Iterations of early exaggeration.
     pub early_exaggeration_iterations: usize,
-    /// The gradient method used: `barnes-hut`, `fft` or `exact`.
+    /// The gradient method used: `bh` (Barnes-Hut), `fft` or `exact`.
     pub method: String,
     /// Barnes-Hut opening angle (cell side / distance), absent for the other methods.
     pub theta: Option<f64>,
@@ -125,7 +129,9 @@ impl TsneReport {
                 perplexity: result.perplexity,
                 neighbors: result.neighbors,
                 neighbor_search: result.neighbor_method.name().into(),
-                learning_rate: learning_rate_text(p.learning_rate),
+                metric: result.metric.name().into(),
+                neighbor_recall: result.neighbor_recall,
+                learning_rate: p.learning_rate.to_string(),
                 learning_rate_early_exaggeration: result.learning_rate.0,
                 learning_rate_after: result.learning_rate.1,
                 learning_rate_convention:
@@ -133,17 +139,9 @@ impl TsneReport {
                 iterations: p.iterations,
                 early_exaggeration: tsne::EARLY_EXAGGERATION,
                 early_exaggeration_iterations: tsne::EXAGGERATION_ITERATIONS.min(p.iterations),
-                method: match result.method {
-                    tsne::GradientMethod::BarnesHut => "barnes-hut",
-                    m => m.name(),
-                }
-                .into(),
+                method: result.method.name().into(),
                 theta: (result.method == tsne::GradientMethod::BarnesHut).then_some(p.theta),
-                init: match p.init {
-                    Init::Pca => "pca",
-                    Init::Random => "random",
-                }
-                .into(),
+                init: p.init.name().into(),
                 seed: p.seed,
                 threads,
             },
@@ -170,7 +168,7 @@ impl TsneReport {
     pub fn caption(&self) -> String {
         format!(
             "t-SNE, perplexity {}, lr {}, {} iterations, KL {:.2}",
-            self.parameters.perplexity,
+            short_number(self.parameters.perplexity),
             self.parameters.learning_rate,
             self.parameters.iterations,
             self.kl_divergence
@@ -178,11 +176,15 @@ impl TsneReport {
     }
 }
 
-/// A learning rate as the user writes it: a number or `auto`.
-pub fn learning_rate_text(rate: LearningRate) -> String {
-    match rate {
-        LearningRate::Auto => "auto".to_string(),
-        LearningRate::Fixed(v) => v.to_string(),
+/// A number for a caption: whole numbers as they are, others to at most 2 decimals
+/// (`6.333333333333333` reads `6.33`).
+pub fn short_number(v: f64) -> String {
+    let text = format!("{v:.2}");
+    let short = text.trim_end_matches('0').trim_end_matches('.');
+    if short.is_empty() {
+        "0".into()
+    } else {
+        short.to_string()
     }
 }
 
@@ -191,8 +193,8 @@ pub fn learning_rate_text(rate: LearningRate) -> String {
 pub fn params_caption(p: &TsneParams) -> String {
     format!(
         "perplexity {}, lr {}, {} iterations",
-        p.perplexity,
-        learning_rate_text(p.learning_rate),
+        short_number(p.perplexity),
+        p.learning_rate,
         p.iterations
     )
 }

@@ -35,7 +35,7 @@ use crate::fsutil::{ensure_dir, read_json, write_json, AtomicDir};
 use crate::pipeline::cache::{Fingerprint, Stage};
 use crate::pipeline::reports::{params_caption, PcaReport, TsneReport};
 use crate::progress::Progress;
-use crate::reduce::tsne::neighbors::Knn;
+use crate::reduce::knn::KnnGraph;
 use crate::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
 use crate::reduce::tsne::{self, TsneParams};
 use crate::reduce::{pca, quality};
@@ -212,52 +212,55 @@ pub fn run(
         None => input.metadata.columns().first(),
     };
     let colouring = Colouring::from_column(colour_column);
-    let mut steps = Steps::new(8, progress);
+    let mut steps = Steps::new(9, progress);
 
     steps.begin("prepare");
     let prepared = prepare(input, settings)?;
     for note in &prepared.notes {
         steps.progress.note(&format!("      note: {note}"));
     }
-    steps.end();
-    let stages = [2, 3].map(|dims| {
-        (
-            dims,
-            tsne_stage(input, &prepared, settings, dims, &colouring),
-        )
+    let n = prepared.vectors.nrows();
+    let valid = [2, 3].map(|dims| TsneParams {
+        dims,
+        ..prepared.tsne
     });
-    // One neighbour search serves both maps: it is kept for the 3-D map when that will be
-    // computed too (and is reported there as taking no time).
-    let mut shared: Option<tsne::Neighbors> = None;
+    let valid = [valid[0].check(n)?, valid[1].check(n)?];
+    steps.end();
+    let stages = [2, 3].map(|dims| tsne_stage(input, &prepared, settings, dims, &colouring));
+    // One neighbour search serves both maps, the page and the 10-NN accuracy: as many
+    // neighbours as t-SNE needs when a map is computed, else the page's.
+    steps.begin("neighbours");
+    let page_k = PAGE_NEIGHBORS.min(n - 1);
+    let maps_needed = stages.iter().any(|s| settings.force || !s.is_fresh());
+    let k = if maps_needed {
+        valid[0].neighbors().max(page_k)
+    } else {
+        page_k
+    };
+    let graph = KnnGraph::find(prepared.vectors.view(), k, &valid[0].knn_params())?;
+    steps.progress.note(&format!(
+        "      {k} neighbours of {n} points, {}{}",
+        graph.method().name(),
+        graph
+            .recall()
+            .map_or(String::new(), |r| format!(" (recall {r:.3} on a sample)"))
+    ));
+    steps.end();
     let mut maps = Vec::with_capacity(2);
-    for (i, (dims, stage)) in stages.iter().enumerate() {
-        let later = stages[i + 1..]
-            .iter()
-            .any(|(_, s)| settings.force || !s.is_fresh());
+    for (i, (stage, valid)) in stages.iter().zip(&valid).enumerate() {
+        let dims = valid.params().dims;
         let map = steps.cached(
             &format!("t-SNE {dims}-D"),
             stage,
             settings.force,
             |json| Map::reload(out, json),
             |p| {
-                let valid = TsneParams {
-                    dims: *dims,
-                    ..prepared.tsne
-                }
-                .check(prepared.vectors.nrows())?;
-                let graph = match shared.take() {
-                    Some(graph) => graph,
-                    None => tsne::find_neighbors(prepared.vectors.view(), &valid)?,
-                };
-                if later {
-                    shared = Some(graph.reused());
-                }
                 embed(
                     input,
                     &prepared,
                     settings,
                     stage,
-                    (valid, graph),
+                    (valid, &graph, i == 0),
                     &colouring,
                     p,
                 )
@@ -281,11 +284,12 @@ pub fn run(
     steps.begin("TensorBoard logs");
     log(input, settings, &maps, steps.progress)?;
     steps.end();
-    steps.begin("neighbours and 10-NN accuracy");
-    let graph = quality::neighbour_graph(
-        prepared.vectors.view(),
-        PAGE_NEIGHBORS.min(input.vectors.nrows() - 1),
-    );
+    steps.begin("10-NN accuracy");
+    let graph = if graph.k() > page_k {
+        graph.prefix(page_k)
+    } else {
+        graph
+    };
     let knn10_accuracy = assess(input, colour_column, &colouring, &graph, &maps);
     steps.end();
     steps.begin("page");
@@ -474,7 +478,7 @@ fn embed(
     prepared: &Prepared,
     settings: &Settings,
     stage: &Stage,
-    (valid, graph): (tsne::ValidTsneParams, tsne::Neighbors),
+    (valid, graph, first): (&tsne::ValidTsneParams, &KnnGraph, bool),
     colouring: &Colouring,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<Map> {
@@ -482,7 +486,6 @@ fn embed(
     let params = *valid.params();
     let dims = params.dims;
     let start = Instant::now();
-    let search_seconds = graph.seconds;
     let mut recorder = (dims == 2)
         .then(|| {
             TsneRecorder::new(
@@ -503,7 +506,13 @@ fn embed(
         if let Some(r) = recorder.as_mut() {
             list.push(r);
         }
-        tsne::fit_with_neighbors(prepared.vectors.view(), &valid, graph, &mut Observers(list))?
+        let mut result =
+            tsne::fit_with_graph(prepared.vectors.view(), valid, graph, &mut Observers(list))?;
+        // The search is reported once, with the first map (it is its own stage of the view).
+        if !first {
+            result.timings.neighbors = 0.0;
+        }
+        result
     };
     let npy = format!("tsne_{dims}d.npy");
     write_npy(&out.join(&npy), &result.embedding)?;
@@ -513,10 +522,10 @@ fn embed(
     let mut report = TsneReport::new(
         &input.source,
         &npy,
-        &valid,
+        valid,
         prepared.vectors.ncols(),
         &result,
-        search_seconds + start.elapsed().as_secs_f64(),
+        result.timings.neighbors + start.elapsed().as_secs_f64(),
         rayon::current_num_threads(),
     );
     report.fingerprint = Some(stage.fingerprint().hex());
@@ -730,7 +739,7 @@ fn assess(
     input: &Input<'_>,
     column: Option<&Column>,
     colouring: &Colouring,
-    graph: &Knn,
+    graph: &KnnGraph,
     maps: &Maps,
 ) -> Option<KnnAccuracy> {
     let Maps { tsne2, pca3, .. } = maps;
@@ -753,12 +762,12 @@ fn assess(
 fn page(
     input: &Input<'_>,
     settings: &Settings,
-    graph: &Knn,
+    graph: &KnnGraph,
     maps: &Maps,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
-    let distances: Vec<f32> = graph.dist2.iter().map(|&d| d.sqrt() as f32).collect();
+    let distances = graph.distances_f32();
     let colour_by = settings
         .colour_by
         .as_deref()
@@ -791,8 +800,8 @@ fn page(
         colour_by,
         thumbnails: input.images.map(ThumbnailView::reborrow),
         neighbors: Some(Neighbors {
-            k: graph.k,
-            indices: &graph.indices,
+            k: graph.k(),
+            indices: graph.indices(),
             distances: &distances,
         }),
     };

@@ -1,6 +1,7 @@
-//! Dimensionality reduction of embeddings: Barnes-Hut [`tsne`], [`pca`], and the
-//! [`quality`] measures used to check them.
+//! Dimensionality reduction of embeddings: the shared neighbour graph ([`knn`]), Barnes-Hut
+//! [`tsne`], [`pca`], and the [`quality`] measures used to check them.
 
+pub mod knn;
 pub mod pca;
 pub mod quality;
 pub mod tsne;

@@ -1,63 +1,53 @@
 //! Embedding-quality measures, parallel, in `O(N)` memory: leave-one-out k-NN label accuracy
 //! and the exact KL(P‖Q) of a t-SNE embedding (P over all pairs, as scikit-learn computes it).
 //!
-//! Both are for tests and measurements. Neither holds an `N x N` matrix: the k-NN search is the
-//! t-SNE one (exact blocked brute force up to [`EXACT_KNN_MAX_POINTS`] points, the approximate
-//! graph above), and [`ExactP`] keeps three numbers per point and recomputes each row of P when
-//! it is needed, so the exact KL costs `O(N² D)` time but `O(N)` memory.
+//! Neither holds an `N x N` matrix: the k-NN search is the shared one ([`KnnGraph`], exact or
+//! approximate by size, [`NeighborMethod::resolve`]), and [`ExactP`] keeps three numbers per
+//! point and recomputes each row of P when it is needed, so the exact KL costs `O(N² D)` time
+//! but `O(N)` memory.
 
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
+#[cfg(doc)]
+use super::knn::NeighborMethod;
+use super::knn::{KnnGraph, KnnParams};
 use super::tsne::affinities::ENTROPY_TOLERANCE;
-use super::tsne::neighbors::Knn;
-use super::tsne::{approx, neighbors};
 
-/// Up to this many points [`knn_accuracy`] is exact; above, it uses the approximate graph.
-pub const EXACT_KNN_MAX_POINTS: usize = 20_000;
-/// Seed of the approximate graph of [`knn_accuracy`].
-const KNN_SEED: u64 = 0;
 /// Iteration cap of the per-row precision search of [`ExactP`].
 const MAX_STEPS: usize = 100;
 
 /// Leave-one-out `k`-nearest-neighbour accuracy: the fraction of points whose label equals the
 /// majority label of their `k` nearest other points (distance ties go to the lower index, vote
-/// ties to the smaller label, as scikit-learn's `KNeighborsClassifier`). Exact up to
-/// [`EXACT_KNN_MAX_POINTS`] points; above, the neighbours come from the approximate search
-/// (recall above 0.99 on 2-D maps), so the accuracy is an estimate.
+/// ties to the smaller label, as scikit-learn's `KNeighborsClassifier`). The neighbours come
+/// from [`KnnGraph::find`] with its defaults: exact below
+/// [`crate::reduce::knn::APPROX_MIN_POINTS_NARROW`] points of a 2-D or 3-D map, else from the
+/// approximate search (seed 0; recall above 0.99 on 2-D maps), so the accuracy is an estimate.
 ///
 /// # Panics
-/// If `labels` does not have one entry per row, or `k` is not in `1..N`.
+/// If `labels` does not have one entry per row, `k` is not in `1..N`, or `points` is not
+/// finite.
 pub fn knn_accuracy<L: Copy + Ord + Sync>(points: ArrayView2<f32>, labels: &[L], k: usize) -> f64 {
     assert_eq!(labels.len(), points.nrows(), "one label per point");
-    graph_accuracy(&neighbour_graph(points, k), labels)
+    let graph = KnnGraph::find(points, k, &KnnParams::default()).expect("k in 1..N, finite points");
+    graph_accuracy(&graph, labels)
 }
 
-/// Each point's `k` nearest other points: exact up to [`EXACT_KNN_MAX_POINTS`] points, from the
-/// approximate search (fixed seed) above.
+/// [`knn_accuracy`] over a neighbour graph already computed (every neighbour of each list).
 ///
 /// # Panics
-/// If `k` is not in `1..N`.
-pub fn neighbour_graph(points: ArrayView2<f32>, k: usize) -> Knn {
-    if points.nrows() <= EXACT_KNN_MAX_POINTS {
-        neighbors::knn(points, k)
-    } else {
-        approx::knn(points, k, KNN_SEED)
-    }
-}
-
-/// [`knn_accuracy`] over a neighbour graph already computed (each row's `k` neighbours, nearest
-/// first, without the point itself).
-///
-/// # Panics
-/// If `labels` does not have one entry per row of the graph.
-pub fn graph_accuracy<L: Copy + Ord + Sync>(graph: &Knn, labels: &[L]) -> f64 {
-    let n = graph.indices.len() / graph.k;
+/// If `labels` does not have one entry per point of the graph.
+pub fn graph_accuracy<L: Copy + Ord + Sync>(graph: &KnnGraph, labels: &[L]) -> f64 {
+    let n = graph.n();
     assert_eq!(labels.len(), n, "one label per point");
     let hits: usize = (0..n)
         .into_par_iter()
         .map(|i| {
-            let mut votes: Vec<L> = graph.row(i).0.iter().map(|&j| labels[j as usize]).collect();
+            let mut votes: Vec<L> = graph
+                .neighbors(i)
+                .iter()
+                .map(|&j| labels[j as usize])
+                .collect();
             votes.sort_unstable();
             // The longest run of equal labels; the first (smallest) label wins ties.
             let (mut best, mut best_count, mut start) = (votes[0], 0, 0);
@@ -307,13 +297,17 @@ mod tests {
     #[test]
     fn approximate_knn_accuracy_agrees_with_exact_on_a_large_map() {
         // Above the exact limit the approximate graph is used: compare with exact neighbours.
-        let n = EXACT_KNN_MAX_POINTS + 1;
+        let n = crate::reduce::knn::APPROX_MIN_POINTS_NARROW + 1;
         let p = Array2::from_shape_fn((n, 2), |(i, k)| {
             ((i * 7919 + k * 104_729) % 10_007) as f32 * 0.01 + (i % 10) as f32 * 0.5
         });
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
         let approx = knn_accuracy(p.view(), &labels, 10);
-        let exact = graph_accuracy(&neighbors::knn(p.view(), 10), &labels);
+        let params = KnnParams {
+            method: crate::reduce::knn::NeighborMethod::Exact,
+            ..KnnParams::default()
+        };
+        let exact = graph_accuracy(&KnnGraph::find(p.view(), 10, &params).unwrap(), &labels);
         assert!((approx - exact).abs() < 0.005, "{approx} vs {exact}");
     }
 }

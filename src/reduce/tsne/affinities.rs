@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::neighbors::Knn;
+use crate::reduce::knn::KnnGraph;
 
 /// Entropy tolerance of the per-point binary search, in nats.
 pub const ENTROPY_TOLERANCE: f64 = 1e-5;
@@ -92,38 +92,84 @@ fn fill_row(dist2: &[f64], d0: f64, beta: f64, out: &mut [f64]) -> f64 {
     sum.ln() + beta * weighted
 }
 
-/// The symmetric joint probabilities from the k-nearest-neighbour graph, with the points
-/// renumbered by `order` when given (new point `r` is the graph's point `order[r]`, which lets
-/// the caller lay out P for locality without a second copy of it).
-///
-/// Consumes the graph so that its memory goes as soon as it is no longer needed. The largest
-/// temporaries are the conditional rows (float32, `N k`) and the reverse graph (`N k` edge
-/// numbers), next to the result: at a million points and 75 neighbours about 2 GB in all.
-///
-/// # Panics
-/// If `order` is not a permutation of the points, or the graph has more than `u32::MAX`
-/// entries (parameter validation refuses such sizes first).
-pub fn joint_probabilities(knn: Knn, perplexity: f64, order: Option<&[u32]>) -> SparseP {
-    let Knn { k, indices, dist2 } = knn;
-    let n = indices.len() / k;
-    assert!(
-        u32::try_from(indices.len()).is_ok(),
-        "neighbour graph too large"
-    );
-    let mut cond = vec![0f32; n * k];
+/// The first `k` of each point's neighbours in a graph of `stride` neighbours per point
+/// (`stride >= k`): `indices` and `dist2` are `N x stride` row-major.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lists<'a> {
+    pub(crate) indices: &'a [u32],
+    pub(crate) dist2: &'a [f64],
+    pub(crate) stride: usize,
+    pub(crate) k: usize,
+}
+
+impl<'a> Lists<'a> {
+    /// The first `k` neighbours of every list of `graph`.
+    pub(crate) fn of(graph: &'a KnnGraph, k: usize) -> Self {
+        assert!(k >= 1 && k <= graph.k(), "{k} of {} neighbours", graph.k());
+        Self {
+            indices: graph.indices(),
+            dist2: graph.squared_distances(),
+            stride: graph.k(),
+            k,
+        }
+    }
+
+    fn n(&self) -> usize {
+        self.indices.len() / self.stride
+    }
+
+    /// Point `i`'s `t`-th neighbour.
+    fn neighbor(&self, i: usize, t: usize) -> u32 {
+        self.indices[i * self.stride + t]
+    }
+}
+
+/// The conditional distributions `p_j|i` (float32, `N x k`) of the lists, each calibrated to
+/// `perplexity`.
+pub(crate) fn conditionals(lists: &Lists<'_>, perplexity: f64) -> Vec<f32> {
+    let k = lists.k;
+    let mut cond = vec![0f32; lists.n() * k];
     cond.par_chunks_mut(k)
-        .zip(dist2.par_chunks(k))
+        .zip(lists.dist2.par_chunks(lists.stride))
         .for_each_init(
             || vec![0f64; k],
             |row, (out, d)| {
-                conditional_row(d, perplexity, row);
+                conditional_row(&d[..k], perplexity, row);
                 for (o, &v) in out.iter_mut().zip(row.iter()) {
                     *o = v as f32;
                 }
             },
         );
-    drop(dist2);
+    cond
+}
 
+/// The symmetric joint probabilities of the first `k` neighbours of each list of `graph`
+/// ([`conditionals`] then [`symmetrised`]).
+pub fn joint_probabilities(
+    graph: &KnnGraph,
+    k: usize,
+    perplexity: f64,
+    order: Option<&[u32]>,
+) -> SparseP {
+    let lists = Lists::of(graph, k);
+    symmetrised(&lists, conditionals(&lists, perplexity), order)
+}
+
+/// The symmetric joint probabilities `P_ij = (p_j|i + p_i|j) / 2N` from the conditional rows
+/// `cond` of `lists`, with the points renumbered by `order` when given (new point `r` is the
+/// graph's point `order[r]`, which lets the caller lay out P for locality without a second
+/// copy of it).
+///
+/// The largest temporaries are the conditional rows (float32, `N k`) and the reverse graph
+/// (`N k` edge numbers), next to the result: at a million points and 75 neighbours about 2 GB
+/// in all.
+///
+/// # Panics
+/// If `order` is not a permutation of the points, or the graph has more than `u32::MAX`
+/// entries (parameter validation refuses such sizes first).
+pub(crate) fn symmetrised(lists: &Lists<'_>, cond: Vec<f32>, order: Option<&[u32]>) -> SparseP {
+    let (n, k) = (lists.n(), lists.k);
+    assert!(u32::try_from(n * k).is_ok(), "neighbour graph too large");
     let identity: Vec<u32>;
     let order = match order {
         Some(o) => o,
@@ -145,17 +191,18 @@ pub fn joint_probabilities(knn: Knn, perplexity: f64, order: Option<&[u32]>) -> 
     // Reverse graph: for each point i, the edges (j, t) with knn(j)[t] = i, as edge numbers
     // j k + t in increasing order.
     let mut rev_ptr = vec![0usize; n + 1];
-    for &j in &indices {
-        rev_ptr[j as usize + 1] += 1;
+    for e in 0..n * k {
+        rev_ptr[lists.neighbor(e / k, e % k) as usize + 1] += 1;
     }
     for i in 0..n {
         rev_ptr[i + 1] += rev_ptr[i];
     }
-    let mut rev = vec![0u32; indices.len()];
+    let mut rev = vec![0u32; n * k];
     let mut cursor = rev_ptr.clone();
-    for (e, &i) in indices.iter().enumerate() {
-        rev[cursor[i as usize]] = e as u32;
-        cursor[i as usize] += 1;
+    for e in 0..n * k {
+        let i = lists.neighbor(e / k, e % k) as usize;
+        rev[cursor[i]] = e as u32;
+        cursor[i] += 1;
     }
     drop(cursor);
 
@@ -168,7 +215,7 @@ pub fn joint_probabilities(knn: Knn, perplexity: f64, order: Option<&[u32]>) -> 
             (i * k..(i + 1) * k).chain(rev[rev_ptr[i]..rev_ptr[i + 1]].iter().map(|&e| e as usize))
         {
             let other = if e / k == i {
-                indices[e]
+                lists.neighbor(i, e % k)
             } else {
                 (e / k) as u32
             };
@@ -239,7 +286,7 @@ pub fn joint_probabilities(knn: Knn, perplexity: f64, order: Option<&[u32]>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reduce::tsne::neighbors::knn;
+
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
 
@@ -255,17 +302,21 @@ mod tests {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
         let data = Array2::from_shape_fn((300, 10), |_| rng.random::<f32>() * 4.0);
         let perplexity = 12.0;
-        let nn = knn(data.view(), 36);
+        let nn = KnnGraph::exact(data.view(), 36);
         let mut row = vec![0.0; 36];
         for i in 0..300 {
-            conditional_row(nn.row(i).1, perplexity, &mut row);
+            conditional_row(
+                &nn.squared_distances()[i * 36..(i + 1) * 36],
+                perplexity,
+                &mut row,
+            );
             let perp = entropy(&row).exp();
             assert!(
                 (perp - perplexity).abs() / perplexity < 1e-4,
                 "row {i}: {perp}"
             );
         }
-        let p = joint_probabilities(nn, perplexity, None);
+        let p = joint_probabilities(&nn, 36, perplexity, None);
         let total: f64 = p.values.iter().map(|&v| f64::from(v)).sum();
         assert!((total - 1.0).abs() < 1e-6, "{total}");
         let mut dense = vec![0.0f32; 300 * 300];
@@ -291,10 +342,11 @@ mod tests {
     fn renumbered_p_is_the_same_matrix() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let data = Array2::from_shape_fn((200, 6), |_| rng.random::<f32>());
-        let plain = joint_probabilities(knn(data.view(), 15), 5.0, None);
+        let plain = joint_probabilities(&KnnGraph::exact(data.view(), 15), 15, 5.0, None);
         // A reversal interleaved with a stride: every point moves.
         let order: Vec<u32> = (0..200u32).map(|r| (199 - r) * 7 % 200).collect();
-        let renumbered = joint_probabilities(knn(data.view(), 15), 5.0, Some(&order));
+        let renumbered =
+            joint_probabilities(&KnnGraph::exact(data.view(), 15), 15, 5.0, Some(&order));
         assert_eq!(renumbered.indices.len(), plain.indices.len());
         let mut rank = vec![0u32; 200];
         for (r, &i) in order.iter().enumerate() {
@@ -324,8 +376,8 @@ mod tests {
     fn duplicate_points_give_finite_uniform_rows() {
         let mut data = Array2::<f32>::zeros((20, 3));
         data.row_mut(19).fill(1.0);
-        let nn = knn(data.view(), 6);
-        let p = joint_probabilities(nn, 2.0, None);
+        let nn = KnnGraph::exact(data.view(), 6);
+        let p = joint_probabilities(&nn, 6, 2.0, None);
         assert!(p.values.iter().all(|v| v.is_finite() && *v > 0.0));
         let mut row = vec![0.0; 6];
         conditional_row(&[0.0; 6], 2.0, &mut row);

@@ -367,8 +367,8 @@ fn exact_repulsion<const D: usize>(y: &[f64], i: usize, out: &mut [f64]) -> f64 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reduce::knn::KnnGraph;
     use crate::reduce::tsne::affinities::joint_probabilities;
-    use crate::reduce::tsne::neighbors::knn;
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
 
@@ -386,7 +386,10 @@ mod tests {
         let x = Array2::from_shape_fn((n, 8), |(i, k)| {
             (i % 10 * 3 + k) as f32 + rng.random::<f32>()
         });
-        (y, joint_probabilities(knn(x.view(), 30), 10.0, None))
+        (
+            y,
+            joint_probabilities(&KnnGraph::exact(x.view(), 30), 30, 10.0, None),
+        )
     }
 
     /// Relative error `|g - g_exact| / |g_exact|` of Barnes-Hut at each θ, on clustered data
@@ -525,7 +528,7 @@ mod tests {
         let n = 30;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let x = Array2::from_shape_fn((n, 4), |_| rng.random::<f32>());
-        let p = joint_probabilities(knn(x.view(), 9), 3.0, None);
+        let p = joint_probabilities(&KnnGraph::exact(x.view(), 9), 9, 3.0, None);
         let mut y: Vec<f64> = (0..n * 2).map(|_| rng.random::<f64>() * 2.0).collect();
         let mut ws = Workspace::new();
         let mut g = vec![0.0; n * 2];

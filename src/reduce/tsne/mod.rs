@@ -1,15 +1,17 @@
 //! t-SNE: parameters, validation and [`fit`].
 //!
 //! The pipeline, one module per concern:
-//! 1. [`neighbors`]: `k = 3 · perplexity` nearest neighbours, exact (blocked brute force) or
-//!    approximate ([`approx`]: random-projection forest refined by neighbour descent);
+//! 1. the `k = 3 · perplexity` nearest neighbours: a [`KnnGraph`] ([`crate::reduce::knn`]),
+//!    found by [`fit`] or given to [`fit_with_graph`] (one graph can serve several maps, the
+//!    page's neighbour lists and the quality checks);
 //! 2. [`affinities`]: per-point binary search for the Gaussian precision, symmetric sparse P;
 //! 3. initialisation: PCA scaled to standard deviation 1e-4 (default) or seeded Gaussian noise;
 //! 4. [`optimizer`]: gradient descent with early exaggeration, momentum and gains, the gradient
 //!    from [`gradient`] (exact, Barnes-Hut over the [`tree`], or interpolated by [`fft`]).
 //!
 //! [`GradientMethod::Auto`] and [`NeighborMethod::Auto`] resolve by the number of points (and
-//! dimensions): see [`FFT_MIN_POINTS`] and [`APPROX_MIN_POINTS`] (measured crossovers).
+//! dimensions): see [`FFT_MIN_POINTS`] and [`crate::reduce::knn::APPROX_MIN_POINTS`]
+//! (measured crossovers).
 //!
 //! Learning-rate convention: the gradient carries the factor 4, as in scikit-learn and the
 //! TensorBoard projector, so a rate here equals the projector's; openTSNE and FIt-SNE omit the
@@ -30,10 +32,8 @@
 //! The result is deterministic for a given seed, whatever the number of rayon threads.
 
 pub mod affinities;
-pub mod approx;
 pub mod fft;
 pub mod gradient;
-pub mod neighbors;
 pub mod observer;
 pub mod optimizer;
 pub mod tree;
@@ -46,9 +46,11 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2};
 use rand::{Rng, SeedableRng};
 
+use self::affinities::{conditionals, symmetrised, Lists};
 use self::gradient::Method;
 use self::observer::{IterationInfo, Observer};
 use self::optimizer::Schedule;
+use super::knn::{Knn, KnnGraph, KnnParams, Metric, NeighborMethod};
 use super::{check_finite, pca, ReduceError};
 
 /// Early-exaggeration factor.
@@ -68,11 +70,6 @@ const AUTO_RATE_FLOOR: f64 = 50.0;
 /// Barnes-Hut's time at 10,000 points, 1.81x at 20,000 and 1.28x at 40,000; at 70,000 the two
 /// were level (two interleaved pairs: 1.00x and 0.91x), and FFT grows more slowly beyond.
 pub const FFT_MIN_POINTS: usize = 70_000;
-/// From this many points on, `auto` uses approximate neighbours. Measured as above (k = 75):
-/// the approximate search took 1.40x the exact one's time at 20,000 points and 0.89x at 50,000
-/// (recall 0.939 and 0.934); at 70,000 its recall is 0.93.
-pub const APPROX_MIN_POINTS: usize = 50_000;
-
 /// How the gradient's repulsion is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GradientMethod {
@@ -87,7 +84,8 @@ pub enum GradientMethod {
 }
 
 impl GradientMethod {
-    /// The name used on the command line and in reports: `auto`, `bh`, `fft`, `exact`.
+    /// The name used on the command line, in reports and on the page: `auto`, `bh`, `fft`,
+    /// `exact`.
     pub fn name(self) -> &'static str {
         match self {
             Self::Auto => "auto",
@@ -98,25 +96,18 @@ impl GradientMethod {
     }
 }
 
-/// How the input's nearest neighbours are found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NeighborMethod {
-    /// Approximate from [`APPROX_MIN_POINTS`] points on, else exact.
-    Auto,
-    /// Exact, by blocked brute force: O(N² D).
-    Exact,
-    /// Approximate ([`approx`]): O(N D log N).
-    Approx,
-}
+impl std::str::FromStr for GradientMethod {
+    type Err = ReduceError;
 
-impl NeighborMethod {
-    /// The name used on the command line and in reports: `auto`, `exact`, `approx`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::Exact => "exact",
-            Self::Approx => "approx",
-        }
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Auto, Self::BarnesHut, Self::Fft, Self::Exact]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| ReduceError::InvalidParam {
+                param: "method",
+                value: s.to_string(),
+                problem: "must be auto, bh, fft or exact".into(),
+            })
     }
 }
 
@@ -130,6 +121,34 @@ pub enum LearningRate {
     Auto,
 }
 
+impl std::fmt::Display for LearningRate {
+    /// `auto` or the number, as the user writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Auto => f.write_str("auto"),
+            Self::Fixed(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl std::str::FromStr for LearningRate {
+    type Err = ReduceError;
+
+    /// `auto` or a number (checked against the other parameters by [`TsneParams::check`]).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "auto" {
+            return Ok(Self::Auto);
+        }
+        s.parse()
+            .map(Self::Fixed)
+            .map_err(|_| ReduceError::InvalidParam {
+                param: "learning_rate",
+                value: s.to_string(),
+                problem: "must be a number or 'auto'".into(),
+            })
+    }
+}
+
 /// How the embedding starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Init {
@@ -137,6 +156,31 @@ pub enum Init {
     Pca,
     /// Gaussian noise of standard deviation 1e-4 from the seed (ChaCha8).
     Random,
+}
+
+impl Init {
+    /// The name used on the command line and in reports: `pca`, `random`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pca => "pca",
+            Self::Random => "random",
+        }
+    }
+}
+
+impl std::str::FromStr for Init {
+    type Err = ReduceError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [Self::Pca, Self::Random]
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| ReduceError::InvalidParam {
+                param: "init",
+                value: s.to_string(),
+                problem: "must be pca or random".into(),
+            })
+    }
 }
 
 /// t-SNE parameters as the user gives them; [`TsneParams::check`] validates them.
@@ -156,7 +200,9 @@ pub struct TsneParams {
     pub method: GradientMethod,
     /// How the input's nearest neighbours are found.
     pub neighbors: NeighborMethod,
-    /// Seed of the random initialisation.
+    /// The distance between input points.
+    pub metric: Metric,
+    /// Seed of the random initialisation (and of the approximate neighbour search).
     pub seed: u64,
     /// The initialisation.
     pub init: Init,
@@ -174,6 +220,7 @@ impl Default for TsneParams {
             theta: 0.5,
             method: GradientMethod::Auto,
             neighbors: NeighborMethod::Auto,
+            metric: Metric::Euclidean,
             seed: 0,
             init: Init::Pca,
         }
@@ -328,12 +375,12 @@ impl ValidTsneParams {
         }
     }
 
-    /// The neighbour search used: [`NeighborMethod::Auto`] resolved for these points.
-    pub fn neighbor_method(&self) -> NeighborMethod {
-        match self.params.neighbors {
-            NeighborMethod::Auto if self.n_points >= APPROX_MIN_POINTS => NeighborMethod::Approx,
-            NeighborMethod::Auto => NeighborMethod::Exact,
-            m => m,
+    /// How [`fit`] searches the neighbours: the parameters' method, metric and seed.
+    pub fn knn_params(&self) -> KnnParams {
+        KnnParams {
+            method: self.params.neighbors,
+            metric: self.params.metric,
+            seed: self.params.seed,
         }
     }
 
@@ -380,51 +427,10 @@ pub struct TsneResult {
     pub method: GradientMethod,
     /// The neighbour search used (never `Auto`).
     pub neighbor_method: NeighborMethod,
-}
-
-/// The k-nearest-neighbour graph of the input, found as [`fit`] would find it: one search can
-/// serve several maps of the same data (2-D and 3-D, say) through [`fit_with_neighbors`].
-#[derive(Debug, Clone)]
-pub struct Neighbors {
-    knn: neighbors::Knn,
-    method: NeighborMethod,
-    seed: u64,
-    /// Seconds the search took.
-    pub seconds: f64,
-}
-
-impl Neighbors {
-    /// A copy for another map, whose report then counts no time for the search.
-    pub fn reused(&self) -> Self {
-        Self {
-            seconds: 0.0,
-            ..self.clone()
-        }
-    }
-}
-
-/// Finds the `3 · perplexity` nearest neighbours of every row of `data` (`N x D`, the `N` the
-/// parameters were checked for), by the parameters' neighbour method.
-pub fn find_neighbors(
-    data: ArrayView2<f32>,
-    params: &ValidTsneParams,
-) -> Result<Neighbors, ReduceError> {
-    check_points(data, params)?;
-    let t = Instant::now();
-    let k = params.neighbors();
-    let method = params.neighbor_method();
-    let seed = params.params.seed;
-    let knn = match method {
-        NeighborMethod::Approx => approx::knn(data, k, seed),
-        _ => neighbors::knn(data, k),
-    };
-    crate::interrupt::check()?;
-    Ok(Neighbors {
-        knn,
-        method,
-        seed,
-        seconds: t.elapsed().as_secs_f64(),
-    })
+    /// The metric of the input distances.
+    pub metric: Metric,
+    /// The recall of an approximate neighbour graph, measured on a sample.
+    pub neighbor_recall: Option<f64>,
 }
 
 /// Refuses data whose number of rows is not the one the parameters were checked for, and
@@ -441,61 +447,105 @@ fn check_points(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<(), R
 }
 
 /// Embeds `data` (`N x D`, the `N` the parameters were checked for) with t-SNE, calling
-/// `observer` after every iteration.
+/// `observer` after every iteration: finds the neighbour graph (by the parameters' method,
+/// metric and seed), then optimises.
+///
+/// ```
+/// use embedscope::reduce::tsne::{fit, observer::NoObserver, TsneParams};
+/// // Two far groups of 10 points.
+/// let x = ndarray::Array2::from_shape_fn((20, 3), |(i, k)| (i / 10 * 50 + i % 10 + k) as f32);
+/// let params = TsneParams { perplexity: 3.0, iterations: 300, ..TsneParams::default() };
+/// let map = fit(x.view(), &params.check(20)?, &mut NoObserver)?;
+/// assert_eq!(map.embedding.dim(), (20, 2));
+/// assert!(map.kl_divergence.is_finite());
+/// # Ok::<(), embedscope::error::ReduceError>(())
+/// ```
 pub fn fit(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
-    let graph = find_neighbors(data, params)?;
-    optimize_from(data, params, graph, observer)
+    check_points(data, params)?;
+    let k = params.neighbors();
+    let graph = KnnGraph::find(data, k, &params.knn_params())?;
+    let info = GraphInfo::of(&graph);
+    let perplexity = params.params.perplexity;
+    // The graph is this call's own: its distances go as soon as the conditional rows exist.
+    let build_p = move |order: &[u32]| {
+        let cond = conditionals(&Lists::of(&graph, k), perplexity);
+        let Knn { indices, .. } = graph.into_lists();
+        let lists = Lists {
+            indices: &indices,
+            dist2: &[],
+            stride: k,
+            k,
+        };
+        symmetrised(&lists, cond, Some(order))
+    };
+    optimize_from(data, params, info, build_p, observer)
 }
 
-/// [`fit`] with the neighbour graph already found by [`find_neighbors`] for the same data with
-/// parameters of the same perplexity, neighbour method and seed (else an error). The result's
-/// neighbour time is the graph's [`Neighbors::seconds`].
-pub fn fit_with_neighbors(
+/// [`fit`] with a neighbour graph already found for the same data (by [`KnnGraph::find`],
+/// with at least [`ValidTsneParams::neighbors`] neighbours per point; the first that many are
+/// used). The result's neighbour time is the graph's [`KnnGraph::seconds`].
+pub fn fit_with_graph(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
-    graph: Neighbors,
+    graph: &KnnGraph,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
     check_points(data, params)?;
-    optimize_from(data, params, graph, observer)
+    let k = params.neighbors();
+    if graph.n() != params.n_points || graph.k() < k {
+        return Err(ReduceError::Shape(format!(
+            "the neighbour graph ({} neighbours of {} points) is too small for these \
+             parameters ({k} neighbours of {} points)",
+            graph.k(),
+            graph.n(),
+            params.n_points
+        )));
+    }
+    let lists = Lists::of(graph, k);
+    let perplexity = params.params.perplexity;
+    optimize_from(
+        data,
+        params,
+        GraphInfo::of(graph),
+        |order| symmetrised(&lists, conditionals(&lists, perplexity), Some(order)),
+        observer,
+    )
 }
 
-/// P from `graph`, then the optimisation: [`fit_with_neighbors`] once `data` is checked.
+/// What a result reports of its neighbour graph.
+struct GraphInfo {
+    method: NeighborMethod,
+    metric: Metric,
+    recall: Option<f64>,
+    seconds: f64,
+}
+
+impl GraphInfo {
+    fn of(graph: &KnnGraph) -> Self {
+        Self {
+            method: graph.method(),
+            metric: graph.metric(),
+            recall: graph.recall(),
+            seconds: graph.seconds(),
+        }
+    }
+}
+
+/// P (from `build_p`, given the optimiser's point order), then the optimisation.
 fn optimize_from(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
-    graph: Neighbors,
+    graph: GraphInfo,
+    build_p: impl FnOnce(&[u32]) -> affinities::SparseP,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
     let d = data.ncols();
     let p = params.params;
     let k = params.neighbors();
-    let Neighbors {
-        knn,
-        method,
-        seed,
-        seconds: t_neighbors,
-    } = graph;
-    if knn.k != k
-        || knn.indices.len() != params.n_points * k
-        || method != params.neighbor_method()
-        || (method == NeighborMethod::Approx && seed != p.seed)
-    {
-        return Err(ReduceError::Shape(format!(
-            "the neighbour graph ({} neighbours of {} points, {}, seed {seed}) was not found \
-             with these parameters ({k} neighbours of {} points, {}, seed {})",
-            knn.k,
-            knn.indices.len() / knn.k.max(1),
-            method.name(),
-            params.n_points,
-            params.neighbor_method().name(),
-            p.seed
-        )));
-    }
 
     // Renumber the points in the Morton order of the starting embedding: P's neighbours then
     // sit at nearby indices, so the attractive term reads the embedding with locality.
@@ -505,7 +555,7 @@ fn optimize_from(
     let t_init = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let affinity = affinities::joint_probabilities(knn, p.perplexity, Some(&order));
+    let affinity = build_p(&order);
     let t_affinities = t.elapsed().as_secs_f64();
     crate::interrupt::check()?;
 
@@ -537,7 +587,7 @@ fn optimize_from(
         kl_divergence: trace.final_kl,
         kl_history: trace.kl_history,
         timings: PhaseTimings {
-            neighbors: t_neighbors,
+            neighbors: graph.seconds,
             affinities: t_affinities,
             optimization: t_optimization,
         },
@@ -545,7 +595,9 @@ fn optimize_from(
         perplexity: p.perplexity,
         neighbors: k,
         method: params.gradient_method(),
-        neighbor_method: params.neighbor_method(),
+        neighbor_method: graph.method,
+        metric: graph.metric,
+        neighbor_recall: graph.recall,
     })
 }
 
@@ -677,22 +729,37 @@ mod tests {
             .check(300)
             .unwrap()
         };
-        let graph = find_neighbors(x.view(), &params(2, 10.0, 3)).unwrap();
+        let p10 = params(2, 10.0, 3);
+        let graph = KnnGraph::find(x.view(), p10.neighbors(), &p10.knn_params()).unwrap();
         for dims in [2, 3] {
             let p = params(dims, 10.0, 3);
-            let shared = fit_with_neighbors(x.view(), &p, graph.reused(), &mut NoObserver);
+            let shared = fit_with_graph(x.view(), &p, &graph.reused(), &mut NoObserver);
             let shared = shared.unwrap();
             let own = fit(x.view(), &p, &mut NoObserver).unwrap();
             assert_eq!(shared.embedding, own.embedding, "{dims}-D");
             assert_eq!(shared.timings.neighbors, 0.0);
+            assert_eq!(shared.neighbor_method, NeighborMethod::Approx);
+            assert!(shared.neighbor_recall.is_some_and(|r| r > 0.9));
         }
-        // A graph found for another perplexity, or (approximate) for another seed, is refused.
-        for p in [params(2, 5.0, 3), params(2, 10.0, 4)] {
-            let e = fit_with_neighbors(x.view(), &p, graph.reused(), &mut NoObserver)
-                .unwrap_err()
-                .to_string();
-            assert!(e.contains("neighbour graph"), "{e}");
-        }
+        // A smaller perplexity reads the first neighbours of the lists: an exact graph gives
+        // the same map as its own search.
+        let exact = |perplexity: f64| TsneParams {
+            neighbors: NeighborMethod::Exact,
+            ..*params(2, perplexity, 3).params()
+        };
+        let wide = exact(10.0).check(300).unwrap();
+        let graph = KnnGraph::find(x.view(), wide.neighbors(), &wide.knn_params()).unwrap();
+        let narrow = exact(5.0).check(300).unwrap();
+        let shared = fit_with_graph(x.view(), &narrow, &graph, &mut NoObserver).unwrap();
+        assert_eq!(
+            shared.embedding,
+            fit(x.view(), &narrow, &mut NoObserver).unwrap().embedding
+        );
+        // A graph of too few neighbours is refused.
+        let e = fit_with_graph(x.view(), &params(2, 20.0, 3), &graph, &mut NoObserver)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("neighbour graph"), "{e}");
     }
 
     #[test]
@@ -904,16 +971,10 @@ mod tests {
         );
         assert_eq!(auto.check(120).unwrap().learning_rates(), (2.5, 50.0));
         // Auto methods resolve by size and dimensions.
-        let resolved = |n: usize| {
-            let v = ok.check(n).unwrap();
-            (v.gradient_method(), v.neighbor_method())
-        };
+        let resolved = |n: usize| ok.check(n).unwrap().gradient_method();
         use GradientMethod::{BarnesHut, Fft};
-        use NeighborMethod::{Approx, Exact};
-        assert_eq!(resolved(APPROX_MIN_POINTS - 1), (BarnesHut, Exact));
-        assert_eq!(resolved(APPROX_MIN_POINTS), (BarnesHut, Approx));
-        assert_eq!(resolved(FFT_MIN_POINTS - 1), (BarnesHut, Approx));
-        assert_eq!(resolved(FFT_MIN_POINTS), (Fft, Approx));
+        assert_eq!(resolved(FFT_MIN_POINTS - 1), BarnesHut);
+        assert_eq!(resolved(FFT_MIN_POINTS), Fft);
         let big3 = TsneParams { dims: 3, ..ok }.check(FFT_MIN_POINTS).unwrap();
         assert_eq!(big3.gradient_method(), GradientMethod::BarnesHut);
     }

@@ -200,7 +200,7 @@ fn random_small_inputs_stay_finite() {
             x.row_mut(n - 1 - i).assign(&source);
         }
         let max_perplexity = (n - 1) as f64 / 3.0;
-        let perplexity = rng.random_range(1.0..=max_perplexity.max(1.0).min(30.0));
+        let perplexity = rng.random_range(1.0..=max_perplexity.clamp(1.0, 30.0));
         let (method, dims) = match rng.random_range(0..4) {
             0 => (GradientMethod::Exact, 2),
             1 => (GradientMethod::Fft, 2),

@@ -25,7 +25,7 @@ use ndarray::ArrayView2;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use super::neighbors::Knn;
+use super::Knn;
 
 /// Trees in the random-projection forest.
 pub const TREES: usize = 6;
@@ -41,7 +41,7 @@ pub const DESCENT_FANOUT: usize = 20;
 ///
 /// # Panics
 /// If `k` is 0 or not below the number of rows (callers validate this first).
-pub fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
+pub(crate) fn knn(data: ArrayView2<f32>, k: usize, seed: u64) -> Knn {
     let n = data.nrows();
     assert!(k >= 1 && k < n, "approximate knn: k = {k} with {n} points");
     let d = data.ncols();
@@ -168,7 +168,7 @@ fn rebuild_lists(
 ///
 /// # Panics
 /// If the two graphs differ in size.
-pub fn recall(approx: &Knn, exact: &Knn) -> f64 {
+pub(crate) fn recall(approx: &Knn, exact: &Knn) -> f64 {
     assert_eq!(
         (approx.k, approx.indices.len()),
         (exact.k, exact.indices.len())
@@ -372,7 +372,7 @@ impl Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::reduce::tsne::neighbors;
+    use crate::reduce::knn::exact;
     use ndarray::Array2;
 
     /// Clustered 20-d points: 30 Gaussian-ish clusters.
@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn recall_against_exact_neighbours_is_high_and_distances_are_exact() {
         let x = clustered(3000);
-        let exact = neighbors::knn(x.view(), 30);
+        let exact = exact::knn(x.view(), 30);
         let approx = knn(x.view(), 30, 7);
         let r = recall(&approx, &exact);
         assert!(r > 0.95, "recall {r}");

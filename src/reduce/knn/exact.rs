@@ -16,37 +16,34 @@
 use ndarray::{ArrayView2, Axis};
 use rayon::prelude::*;
 
+use super::Knn;
+
 /// Query rows per block: `BLOCK x N` float32 distances are held at once per task.
 const BLOCK: usize = 64;
 /// Inputs up to this many columns use direct f64 differences instead of the GEMM form.
-const DIRECT_MAX_DIMS: usize = 8;
+pub const DIRECT_MAX_DIMS: usize = 8;
 /// Extra candidates re-ranked exactly, to absorb float32 rounding at the k-th neighbour.
 const REFINE_MARGIN: usize = 8;
-
-/// The `k` nearest neighbours of every point (the point itself excluded).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Knn {
-    /// Neighbours per point.
-    pub k: usize,
-    /// `N x k` row-major neighbour indices, nearest first (ties: lower index first).
-    pub indices: Vec<u32>,
-    /// `N x k` row-major squared Euclidean distances matching `indices`.
-    pub dist2: Vec<f64>,
-}
-
-impl Knn {
-    /// The neighbours of point `i` and their squared distances.
-    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
-        let r = i * self.k..(i + 1) * self.k;
-        (&self.indices[r.clone()], &self.dist2[r])
-    }
-}
 
 /// Exact `k` nearest neighbours of each row of `data` (`N x D`), `1 <= k <= N - 1`.
 ///
 /// # Panics
 /// If `k` is 0 or not below the number of rows (callers validate this first).
-pub fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
+pub(crate) fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
+    let queries: Vec<usize> = (0..data.nrows()).collect();
+    let (indices, dist2) = lists_of(data, &queries, k);
+    Knn { k, indices, dist2 }
+}
+
+/// The exact `k` nearest neighbours of the rows `rows` of `data` (each row itself excluded),
+/// `rows.len() x k` row-major.
+pub(crate) fn knn_of_rows(data: ArrayView2<f32>, rows: &[usize], k: usize) -> Vec<u32> {
+    lists_of(data, rows, k).0
+}
+
+/// Neighbour lists (indices and exact squared distances, `queries.len() x k`) of the rows
+/// `queries` of `data`.
+fn lists_of(data: ArrayView2<f32>, queries: &[usize], k: usize) -> (Vec<u32>, Vec<f64>) {
     let n = data.nrows();
     assert!(k >= 1 && k < n, "knn: k = {k} with {n} points");
     let d = data.ncols();
@@ -58,30 +55,27 @@ pub fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
     let candidates = (k + REFINE_MARGIN).min(n - 1);
     let gemm = (d > DIRECT_MAX_DIMS).then(|| GemmInput::new(data));
 
-    let mut indices = vec![0u32; n * k];
-    let mut dist2 = vec![0f64; n * k];
+    let mut indices = vec![0u32; queries.len() * k];
+    let mut dist2 = vec![0f64; queries.len() * k];
     indices
         .par_chunks_mut(BLOCK * k)
         .zip(dist2.par_chunks_mut(BLOCK * k))
-        .enumerate()
-        .for_each(|(b, (idx_out, d_out))| {
-            let start = b * BLOCK;
-            let rows_here = idx_out.len() / k;
-            let mut block = vec![0f32; rows_here * n];
+        .zip(queries.par_chunks(BLOCK))
+        .for_each(|((idx_out, d_out), block_rows)| {
+            let mut block = vec![0f32; block_rows.len() * n];
             match &gemm {
-                Some(g) => g.block(start, rows_here, &mut block),
+                Some(g) => g.block(block_rows, &mut block),
                 None => {
-                    for (r, out) in block.chunks_mut(n).enumerate() {
+                    for (&i, out) in block_rows.iter().zip(block.chunks_mut(n)) {
                         for (j, o) in out.iter_mut().enumerate() {
-                            *o = exact(start + r, j) as f32;
+                            *o = exact(i, j) as f32;
                         }
                     }
                 }
             }
             let mut best: Vec<(f32, u32)> = Vec::with_capacity(candidates + 1);
             let mut refined: Vec<(f64, u32)> = Vec::with_capacity(candidates);
-            for r in 0..rows_here {
-                let i = start + r;
+            for (r, &i) in block_rows.iter().enumerate() {
                 select_smallest(&block[r * n..(r + 1) * n], i, candidates, &mut best);
                 refined.clear();
                 refined.extend(best.iter().map(|&(_, j)| (exact(i, j as usize), j)));
@@ -92,7 +86,7 @@ pub fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
                 }
             }
         });
-    Knn { k, indices, dist2 }
+    (indices, dist2)
 }
 
 /// Fills `best` with the `m` smallest `(value, index)` of `row`, skipping index `skip`,
@@ -144,18 +138,24 @@ impl GemmInput {
         Self { x, norms, n, d }
     }
 
-    /// Squared distances of rows `start..start + rows` to all rows, into `out` (`rows x n`).
-    fn block(&self, start: usize, rows: usize, out: &mut [f32]) {
+    /// Squared distances of the rows `queries` to all rows, into `out` (`queries.len() x n`).
+    fn block(&self, queries: &[usize], out: &mut [f32]) {
         let (n, d) = (self.n, self.d);
-        // SAFETY: the pointers cover `rows x d`, `d x n` (the transpose of `x`, read through
-        // strides) and `rows x n` elements of live, non-overlapping buffers.
+        let rows = queries.len();
+        let q: Vec<f32> = queries
+            .iter()
+            .flat_map(|&i| &self.x[i * d..(i + 1) * d])
+            .copied()
+            .collect();
+        // SAFETY: the pointers cover `rows x d` (`q`), `d x n` (the transpose of `x`, read
+        // through strides) and `rows x n` elements of live, non-overlapping buffers.
         unsafe {
             matrixmultiply::sgemm(
                 rows,
                 d,
                 n,
                 -2.0,
-                self.x.as_ptr().add(start * d),
+                q.as_ptr(),
                 d as isize,
                 1,
                 self.x.as_ptr(),
@@ -167,8 +167,8 @@ impl GemmInput {
                 1,
             );
         }
-        for (r, o) in out.chunks_mut(n).enumerate() {
-            let nq = self.norms[start + r];
+        for (&i, o) in queries.iter().zip(out.chunks_mut(n)) {
+            let nq = self.norms[i];
             for (v, &nc) in o.iter_mut().zip(&self.norms) {
                 *v = (*v + nq + nc).max(0.0);
             }
