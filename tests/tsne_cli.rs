@@ -87,7 +87,10 @@ fn small_run_writes_embedding_and_report_independent_of_threads() {
         );
         assert_eq!(r["parameters"]["learning_rate"], "auto");
         // openTSNE's N / 48 during early exaggeration, max(N / 4, 50) after.
-        assert_eq!(r["parameters"]["learning_rate_early_exaggeration"], 90.0 / 48.0);
+        assert_eq!(
+            r["parameters"]["learning_rate_early_exaggeration"],
+            90.0 / 48.0
+        );
         assert_eq!(r["parameters"]["learning_rate_after"], 50.0);
         outputs.push(std::fs::read(&out).unwrap());
     }
