@@ -35,10 +35,31 @@ pub(crate) fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
     Knn { k, indices, dist2 }
 }
 
-/// The exact `k` nearest neighbours of the rows `rows` of `data` (each row itself excluded),
-/// `rows.len() x k` row-major.
+/// The `k` nearest neighbours of the rows `rows` of `data` (each row itself excluded),
+/// `rows.len() x k` row-major, ranked by float32 squared distances to every row (ties by
+/// index): a reference for a few rows that copies nothing (the recall sample's), where the
+/// full search would copy `data` twice and hold blocks of `64 x N` distances.
 pub(crate) fn knn_of_rows(data: ArrayView2<f32>, rows: &[usize], k: usize) -> Vec<u32> {
-    lists_of(data, rows, k).0
+    let cmp = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+    rows.par_iter()
+        .flat_map_iter(|&i| {
+            let q = data.row(i);
+            let mut all: Vec<(f32, u32)> = data
+                .rows()
+                .into_iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(j, r)| {
+                    let d: f32 = q.iter().zip(r).map(|(a, b)| (a - b) * (a - b)).sum();
+                    (d, j as u32)
+                })
+                .collect();
+            all.select_nth_unstable_by(k - 1, cmp);
+            all.truncate(k);
+            all.sort_unstable_by(cmp);
+            all.into_iter().map(|(_, j)| j)
+        })
+        .collect()
 }
 
 /// Neighbour lists (indices and exact squared distances, `queries.len() x k`) of the rows
