@@ -21,7 +21,8 @@ use anyhow::Context;
 use embedscope::data::metadata::{Column, Metadata, Values};
 use embedscope::data::thumbnails::ThumbnailView;
 use embedscope::data::Dataset;
-use embedscope::export::html::{write_page, Neighbors, PageMap, PageSpec};
+use embedscope::export::html::{colourings, write_page, Neighbors, PageMap, PageSpec};
+use embedscope::export::tensorboard::Sprite;
 use embedscope::progress::NoProgress;
 use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use embedscope::reduce::pca;
@@ -149,6 +150,12 @@ fn main() -> anyhow::Result<()> {
         ],
     )?;
 
+    let sprite = Sprite::new(&ThumbnailView {
+        pixels: pixels.view(),
+        rows: data.rows,
+        cols: data.cols,
+    })?;
+    let colourings = colourings(&metadata);
     let spec = PageSpec {
         title: "embedscope: MNIST digits".into(),
         subtitle: format!("{n} digits of 28x28 pixels, neighbours among the pixels"),
@@ -161,16 +168,14 @@ fn main() -> anyhow::Result<()> {
             })
             .collect(),
         metadata: &metadata,
+        colourings: &colourings,
         colour_by: Some("label"),
-        thumbnails: Some(ThumbnailView {
-            pixels: pixels.view(),
-            rows: data.rows,
-            cols: data.cols,
-        }),
+        thumbnails: Some(&sprite),
         neighbors: Some(Neighbors {
             k: K,
             indices: &indices,
             distances: &distances,
+            search: &graph.description(),
         }),
     };
     let t = std::time::Instant::now();

@@ -102,14 +102,6 @@ pub enum ExportError {
         /// The offending step.
         step: i64,
     },
-    /// The sprite image could not be encoded as PNG.
-    #[error("{path}: PNG encoding failed: {cause}")]
-    Png {
-        /// The sprite file.
-        path: PathBuf,
-        /// The encoder's error.
-        cause: png::EncodingError,
-    },
     /// A data file (the metadata TSV) could not be written.
     #[error(transparent)]
     Data(#[from] DataError),

@@ -79,6 +79,7 @@
   let thumbs = null; // { width, height, perSide, image } once the sprite is decoded
   const neighbourGraph = DATA.neighbors && {
     k: DATA.neighbors.k,
+    search: DATA.neighbors.search,
     indices: uint32s(DATA.neighbors.indices),
     distances: float32s(DATA.neighbors.distances),
   };
@@ -448,7 +449,8 @@
     list.textContent = '';
     if (neighbourGraph) {
       const k = neighbourGraph.k;
-      $('neighbours-title').textContent = k + ' nearest neighbours in the original space';
+      $('neighbours-title').textContent =
+        k + ' nearest neighbours in the original space (' + neighbourGraph.search + ')';
       for (let r = 0; r < k; r++) {
         const j = neighbourGraph.indices[i * k + r];
         state.neighbours.push(j);

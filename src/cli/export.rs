@@ -12,9 +12,8 @@ use super::progress::Bars;
 use crate::data::history::TrainHistory;
 use crate::data::matrix::read_matrix;
 use crate::data::metadata::Metadata;
-use crate::data::thumbnails::Thumbnails;
 use crate::export::tensorboard::{
-    kl_scalars, training_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries,
+    kl_scalars, training_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries, Sprite,
 };
 use crate::fsutil::read_json;
 use crate::pipeline::reports::KlHistory;
@@ -58,7 +57,7 @@ struct ExportConfig {
     out: PathBuf,
     metadata: Metadata,
     embeddings: Vec<(String, Array2<f32>)>,
-    images: Option<Thumbnails>,
+    sprite: Option<Sprite>,
     scalars: Vec<ScalarSeries>,
 }
 
@@ -68,7 +67,7 @@ impl ExportArgs {
         let config = self.validate()?;
         let spec = ExportSpec {
             metadata: &config.metadata,
-            images: config.images.as_ref().map(|t| t.view()),
+            sprite: config.sprite.as_ref(),
             embeddings: config
                 .embeddings
                 .iter()
@@ -90,7 +89,7 @@ impl ExportArgs {
             config.metadata.len(),
             config.metadata.columns().len(),
             config.embeddings.len(),
-            if config.images.is_some() {
+            if config.sprite.is_some() {
                 " with sprite"
             } else {
                 ""
@@ -138,7 +137,10 @@ impl ExportArgs {
         }
         let n = embeddings[0].1.nrows();
         let metadata = inputs::metadata("metadata", self.metadata.as_deref(), n)?;
-        let images = self.images.read(n)?;
+        let sprite = match self.images.read(n)? {
+            Some(t) => Some(Sprite::new(&t.view()).context("--images")?),
+            None => None,
+        };
 
         let mut scalars = Vec::new();
         let mut add = |source: &str, series: ScalarSeries| -> anyhow::Result<()> {
@@ -164,7 +166,7 @@ impl ExportArgs {
             out: self.out,
             metadata,
             embeddings,
-            images,
+            sprite,
             scalars,
         })
     }

@@ -10,7 +10,8 @@ use ndarray::Array2;
 use super::inputs;
 use super::progress::Bars;
 use crate::data::matrix::read_matrix;
-use crate::export::html::{write_page, Neighbors, PageMap, PageSpec};
+use crate::export::html::{colourings, write_page, Neighbors, PageMap, PageSpec};
+use crate::export::tensorboard::Sprite;
 use crate::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
 
 /// Flags of `embedscope html`.
@@ -86,7 +87,13 @@ impl HtmlArgs {
             None => metadata.columns().first().map(|c| c.name.as_str()),
         };
         let images = self.images.read(n)?;
+        let sprite = match &images {
+            Some(t) => Some(Sprite::new(&t.view()).context("--images")?),
+            None => None,
+        };
+        let colourings = colourings(&metadata);
         let graph = self.neighbor_graph(n)?;
+        let search = graph.as_ref().map(|(g, _)| g.description());
 
         let spec = PageSpec {
             title: self.title.clone(),
@@ -106,13 +113,18 @@ impl HtmlArgs {
                 })
                 .collect(),
             metadata: &metadata,
+            colourings: &colourings,
             colour_by,
-            thumbnails: images.as_ref().map(|t| t.view()),
-            neighbors: graph.as_ref().map(|(g, distances)| Neighbors {
-                k: g.k(),
-                indices: g.indices(),
-                distances,
-            }),
+            thumbnails: sprite.as_ref(),
+            neighbors: graph
+                .as_ref()
+                .zip(search.as_deref())
+                .map(|((g, distances), search)| Neighbors {
+                    k: g.k(),
+                    indices: g.indices(),
+                    distances,
+                    search,
+                }),
         };
         let out = write_page(&spec, &self.out, &mut Bars::new()).context("--out")?;
         let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);

@@ -2,9 +2,9 @@
 //!
 //! [`write_page`] embeds everything the page needs (no server, no network, works from
 //! `file://`): the maps as base64 float32, every metadata column as text, each column's
-//! [`Colouring`] computed here (class names, counts, colours and per-point class codes as
-//! base64 uint16, or per-point viridis colours for a continuous column) so the page colours
-//! exactly as the PNGs do, the thumbnails as one PNG sprite atlas, and the k-NN graph of the
+//! [`Colouring`] (from [`colourings`]: class names, counts, colours and per-point class codes
+//! as base64 uint16, or per-point viridis colours for a continuous column) so the page colours
+//! exactly as the PNGs do, the thumbnails as the projector's PNG [`Sprite`], and the k-NN graph of the
 //! original vectors (base64 uint32 indices, float32 distances).
 //!
 //! The page itself (`assets/viewer/page.html`, `viewer.css`, `viewer.js`, plain JavaScript:
@@ -21,9 +21,8 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::data::metadata::{Metadata, Values};
-use crate::data::thumbnails::ThumbnailView;
 use crate::error::ExportError;
-use crate::export::tensorboard::sprite::{self, SpriteLayout};
+use crate::export::tensorboard::Sprite;
 use crate::fsutil::write_atomic;
 use crate::progress::Progress;
 use crate::render::colouring::{ClassKind, Colouring, SINGLE};
@@ -50,10 +49,12 @@ pub struct PageSpec<'a> {
     pub maps: Vec<PageMap<'a>>,
     /// One row per point (possibly no columns).
     pub metadata: &'a Metadata,
+    /// Each metadata column's colouring, in column order ([`colourings`]).
+    pub colourings: &'a [Colouring],
     /// The column to colour by when the page opens; `None`: one colour.
     pub colour_by: Option<&'a str>,
     /// Per-point thumbnails, shown on hover.
-    pub thumbnails: Option<ThumbnailView<'a>>,
+    pub thumbnails: Option<&'a Sprite>,
     /// The k nearest neighbours of every point in the original space, shown on click.
     pub neighbors: Option<Neighbors<'a>>,
 }
@@ -76,8 +77,12 @@ pub struct Neighbors<'a> {
     pub k: usize,
     /// `N x k` row-major neighbour indices, nearest first.
     pub indices: &'a [u32],
-    /// `N x k` row-major Euclidean distances (not squared) matching `indices`.
+    /// `N x k` row-major distances (not squared) matching `indices`.
     pub distances: &'a [f32],
+    /// How they were found, shown with them (e.g. [`KnnGraph::description`]).
+    ///
+    /// [`KnnGraph::description`]: crate::reduce::knn::KnnGraph::description
+    pub search: &'a str,
 }
 
 /// The data embedded in the page, as the viewer reads it.
@@ -93,7 +98,7 @@ struct Payload<'a> {
     /// Index into `columns` of the initial colouring.
     colour_by: Option<usize>,
     thumbnails: Option<ThumbnailData>,
-    neighbors: Option<NeighborData>,
+    neighbors: Option<NeighborData<'a>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -158,8 +163,10 @@ struct ThumbnailData {
 }
 
 #[derive(Debug, Serialize)]
-struct NeighborData {
+struct NeighborData<'a> {
     k: usize,
+    /// How they were found.
+    search: &'a str,
     /// Base64 little-endian uint32, `N x k`.
     indices: String,
     /// Base64 little-endian float32, `N x k`.
@@ -168,6 +175,37 @@ struct NeighborData {
 
 /// Writes the page at `path` atomically and returns `path`. Errors name the input at fault (a
 /// map, `colour_by`, `thumbnails`, `neighbors`) or the file.
+///
+/// ```
+/// use embedscope::data::metadata::Metadata;
+/// use embedscope::export::html::{colourings, write_page, PageMap, PageSpec};
+/// use embedscope::progress::NoProgress;
+///
+/// let metadata = Metadata::from_labels(&[0, 1, 1, 0]);
+/// let map = ndarray::array![[0.0f32, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]];
+/// let spec = PageSpec {
+///     title: "four points".into(),
+///     subtitle: String::new(),
+///     maps: vec![PageMap { name: "map".into(), coords: map.view(), caption: String::new() }],
+///     metadata: &metadata,
+///     colourings: &colourings(&metadata),
+///     colour_by: Some("label"),
+///     thumbnails: None,
+///     neighbors: None,
+/// };
+/// let dir = tempfile::tempdir()?;
+/// let page = write_page(&spec, &dir.path().join("index.html"), &mut NoProgress)?;
+/// let html = std::fs::read_to_string(page)?;
+/// assert!(html.starts_with("<!DOCTYPE html>") && html.contains("four points"));
+///
+/// // A map of the wrong number of points is refused, naming it; nothing is written.
+/// let three = map.slice(ndarray::s![..3, ..]);
+/// let bad = PageSpec { maps: vec![PageMap { name: "short".into(), coords: three, caption: String::new() }], ..spec };
+/// let err = write_page(&bad, &dir.path().join("bad.html"), &mut NoProgress).unwrap_err();
+/// assert_eq!(err.to_string(), "map 'short': 3 points, but the metadata has 4");
+/// assert!(!dir.path().join("bad.html").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn write_page(
     spec: &PageSpec<'_>,
     path: &Path,
@@ -215,7 +253,7 @@ fn payload<'a>(
                 Values::Float(_) => "float",
             },
             values: (0..n).map(|i| column.values.display(i)).collect(),
-            colouring: colouring_data(&Colouring::from_column(Some(column)), n),
+            colouring: colouring_data(&spec.colourings[k], n),
         });
         progress.update(k as u64 + 1, Some(&column.name));
     }
@@ -239,17 +277,10 @@ fn payload<'a>(
             coords: base64_f32(m.coords.iter().copied()),
         })
         .collect();
-    let thumbnails = match &spec.thumbnails {
-        None => None,
-        Some(t) => {
-            progress.begin("thumbnails", 0);
-            let sprite = sprite_data(t);
-            progress.end();
-            Some(sprite?)
-        }
-    };
+    let thumbnails = spec.thumbnails.map(sprite_data);
     let neighbors = spec.neighbors.map(|g| NeighborData {
         k: g.k,
+        search: g.search,
         indices: BASE64.encode(
             g.indices
                 .iter()
@@ -310,19 +341,21 @@ fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
             ));
         }
     }
-    if let Some(t) = &spec.thumbnails {
-        if t.pixels.nrows() != n || t.pixels.ncols() != t.rows * t.cols {
-            return Err(ExportError::invalid(
-                "thumbnails",
-                format!(
-                    "{} images of {} pixels, but {n} points of {}x{} pixels were expected",
-                    t.pixels.nrows(),
-                    t.pixels.ncols(),
-                    t.rows,
-                    t.cols
-                ),
-            ));
-        }
+    if let Some(count) = spec.thumbnails.map(Sprite::points).filter(|&c| c != n) {
+        return Err(ExportError::invalid(
+            "thumbnails",
+            format!("{count} images for {n} points; the counts must match"),
+        ));
+    }
+    if spec.colourings.len() != spec.metadata.columns().len() {
+        return Err(ExportError::invalid(
+            "colourings",
+            format!(
+                "{} colourings for {} metadata columns",
+                spec.colourings.len(),
+                spec.metadata.columns().len()
+            ),
+        ));
     }
     if let Some(g) = &spec.neighbors {
         if g.k == 0 || g.indices.len() != n * g.k || g.distances.len() != n * g.k {
@@ -365,25 +398,23 @@ fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
 }
 
 /// The sprite atlas of the thumbnails, as the projector lays it out.
-fn sprite_data(t: &ThumbnailView<'_>) -> Result<ThumbnailData, ExportError> {
-    let layout = SpriteLayout::new(t.pixels.nrows(), t.rows, t.cols)?;
-    let grey = sprite::render(t, &layout)?;
-    let (width, height) = layout.size();
-    let mut png = Vec::new();
-    sprite::encode_png(
-        &mut png,
-        &grey,
-        width as u32,
-        height as u32,
-        png::Compression::Balanced,
-    )
-    .map_err(|e| ExportError::invalid("thumbnails", format!("PNG encoding failed: {e}")))?;
-    Ok(ThumbnailData {
+fn sprite_data(sprite: &Sprite) -> ThumbnailData {
+    let layout = sprite.layout();
+    ThumbnailData {
         width: layout.thumb_width,
         height: layout.thumb_height,
         per_side: layout.per_side,
-        png: BASE64.encode(png),
-    })
+        png: BASE64.encode(sprite.png()),
+    }
+}
+
+/// Each column's colouring, as the pictures colour by it: what [`PageSpec::colourings`] holds.
+pub fn colourings(metadata: &Metadata) -> Vec<Colouring> {
+    metadata
+        .columns()
+        .iter()
+        .map(|c| Colouring::from_column(Some(c)))
+        .collect()
 }
 
 /// A [`Colouring`] as the page reads it.

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::data::metadata::Column;
+use crate::data::thumbnails::ThumbnailView;
 use crate::progress::NoProgress;
 use crate::render::colouring::{MISSING, VIRIDIS};
 
@@ -44,13 +45,28 @@ struct Inputs {
     map2: Array2<f32>,
     map3: Array2<f32>,
     pixels: Array2<u8>,
+    sprite: Sprite,
+    colourings: Vec<Colouring>,
     indices: Vec<u32>,
     distances: Vec<f32>,
 }
 
+/// The sprite of `n` images of 2x3 pixels.
+fn sprite(pixels: &Array2<u8>) -> Sprite {
+    Sprite::new(&ThumbnailView {
+        pixels: pixels.view(),
+        rows: 2,
+        cols: 3,
+    })
+    .unwrap()
+}
+
 fn inputs() -> Inputs {
+    let pixels = Array2::from_shape_fn((4, 6), |(i, j)| (i * 60 + j * 7) as u8);
     Inputs {
         metadata: metadata(),
+        sprite: sprite(&pixels),
+        colourings: colourings(&metadata()),
         map2: array![[0.0, 1.5], [-2.25, 3.0], [1e-7, -4e6], [7.0, 8.0]],
         map3: array![
             [0.0, 1.0, 2.0],
@@ -58,7 +74,7 @@ fn inputs() -> Inputs {
             [6.0, 7.0, 8.0],
             [9.0, 10.0, f32::MIN_POSITIVE]
         ],
-        pixels: Array2::from_shape_fn((4, 6), |(i, j)| (i * 60 + j * 7) as u8),
+        pixels,
         indices: vec![1, 2, 0, 3, 3, 1, 2, 0],
         distances: vec![0.5, 1.0, 0.5, 2.0, 0.25, 1.0, 0.25, 3.0],
     }
@@ -81,16 +97,14 @@ fn spec(x: &Inputs) -> PageSpec<'_> {
             },
         ],
         metadata: &x.metadata,
+        colourings: &x.colourings,
         colour_by: Some("label"),
-        thumbnails: Some(ThumbnailView {
-            pixels: x.pixels.view(),
-            rows: 2,
-            cols: 3,
-        }),
+        thumbnails: Some(&x.sprite),
         neighbors: Some(Neighbors {
             k: 2,
             indices: &x.indices,
             distances: &x.distances,
+            search: "exact, euclidean",
         }),
     }
 }
@@ -176,6 +190,7 @@ fn embedded_data_round_trips() {
     // Neighbours.
     let g = &data["neighbors"];
     assert_eq!(g["k"], 2);
+    assert_eq!(g["search"], "exact, euclidean");
     let indices: Vec<u32> = decode(&g["indices"])
         .chunks_exact(4)
         .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
@@ -244,6 +259,7 @@ fn continuous_columns_carry_rust_colours() {
             caption: String::new(),
         }],
         metadata: &metadata,
+        colourings: &colourings(&metadata),
         colour_by: None,
         thumbnails: None,
         neighbors: None,
@@ -314,11 +330,18 @@ fn bad_inputs_are_named() {
         message(s),
         "colour_by: no column 'digit'; the columns are: label, note </script>, score"
     );
+    let three = sprite(&x.pixels.slice(ndarray::s![..3, ..]).to_owned());
     let mut s = spec(&x);
-    s.thumbnails.as_mut().unwrap().rows = 3;
+    s.thumbnails = Some(&three);
     assert_eq!(
         message(s),
-        "thumbnails: 4 images of 6 pixels, but 4 points of 3x3 pixels were expected"
+        "thumbnails: 3 images for 4 points; the counts must match"
+    );
+    let mut s = spec(&x);
+    s.colourings = &x.colourings[..2];
+    assert_eq!(
+        message(s),
+        "colourings: 2 colourings for 3 metadata columns"
     );
     let far = [1, 2, 0, 3, 3, 9, 2, 0];
     let mut s = spec(&x);

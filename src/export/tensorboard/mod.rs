@@ -32,7 +32,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::data::metadata::Metadata;
-use crate::data::thumbnails::ThumbnailView;
 use crate::error::ExportError;
 use crate::fsutil::{write_bytes_atomic, AtomicDir};
 use crate::interrupt;
@@ -40,7 +39,7 @@ use crate::progress::Progress;
 
 pub use projector::{EmbeddingEntry, NamedEmbedding};
 pub use scalars::{kl_scalars, training_scalars, EventWriter, ScalarSeries};
-pub use sprite::SpriteLayout;
+pub use sprite::{Sprite, SpriteLayout};
 
 /// The config file name the projector looks for in each run directory.
 pub const CONFIG_FILE: &str = "projector_config.pbtxt";
@@ -56,8 +55,8 @@ pub struct ExportSpec<'a> {
     /// The points' metadata: every column reaches the projector ("Color by", "Label by",
     /// search); no columns: no metadata file. Its length is the number of points.
     pub metadata: &'a Metadata,
-    /// The points' images, for the sprite (none: no sprite).
-    pub images: Option<ThumbnailView<'a>>,
+    /// The points' thumbnails (none: no sprite), written once per run directory.
+    pub sprite: Option<&'a Sprite>,
     /// The embeddings, each `metadata.len() x D`; none: no projector files. The projector sorts
     /// its menu itself (most points first, then by name) and opens the first entry, e.g.
     /// `autoencoder/code` before `pca/3d` and `tsne/2d`.
@@ -121,7 +120,7 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
         let files = 1 + if has_projector {
             1 + usize::from(has_metadata)
                 + spec.embeddings.len()
-                + usize::from(spec.images.is_some())
+                + usize::from(spec.sprite.is_some())
         } else {
             0
         };
@@ -164,13 +163,11 @@ impl<'s, 'a> LogDirBuilder<'s, 'a> {
             Some(METADATA_FILE.to_string())
         };
 
-        let sprite = match &spec.images {
-            Some(images) => {
+        let sprite = match spec.sprite {
+            Some(sprite) => {
                 self.step(SPRITE_FILE);
-                let layout = SpriteLayout::new(images.pixels.nrows(), images.rows, images.cols)?;
-                let grey = sprite::render(images, &layout)?;
-                let (w, h) = layout.size();
-                sprite::write_png(&dir.join(SPRITE_FILE), &grey, w, h)?;
+                sprite.write(&dir.join(SPRITE_FILE))?;
+                let layout = sprite.layout();
                 Some((
                     SPRITE_FILE.to_string(),
                     layout.thumb_width,
@@ -240,24 +237,11 @@ fn validate(spec: &ExportSpec<'_>) -> Result<(), ExportError> {
             ));
         }
     }
-    if let Some(images) = &spec.images {
-        let (count, pixels) = images.pixels.dim();
-        if count != n {
-            return Err(ExportError::invalid(
-                "images",
-                format!("{count} images for {n} points; the counts must match"),
-            ));
-        }
-        if pixels != images.rows * images.cols {
-            return Err(ExportError::invalid(
-                "images",
-                format!(
-                    "rows hold {pixels} pixels, not {} x {}",
-                    images.rows, images.cols
-                ),
-            ));
-        }
-        SpriteLayout::new(count, images.rows, images.cols)?;
+    if let Some(count) = spec.sprite.map(Sprite::points).filter(|&c| c != n) {
+        return Err(ExportError::invalid(
+            "images",
+            format!("{count} images for {n} points; the counts must match"),
+        ));
     }
     if let Some(c) = spec
         .metadata
@@ -338,28 +322,34 @@ fn unique_stem(name: &str, used: &mut HashSet<String>) -> String {
 mod tests {
     use super::*;
     use crate::data::metadata::{Column, Values};
+    use crate::data::thumbnails::ThumbnailView;
     use ndarray::Array2;
 
-    fn spec_parts(n: usize) -> (Metadata, Array2<u8>, Array2<f32>) {
+    fn sprite(images: ndarray::ArrayView2<u8>) -> Sprite {
+        Sprite::new(&ThumbnailView {
+            pixels: images,
+            rows: 4,
+            cols: 4,
+        })
+        .unwrap()
+    }
+
+    fn spec_parts(n: usize) -> (Metadata, Sprite, Array2<f32>) {
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
         let labels = Metadata::from_labels(&labels);
         let images = Array2::from_shape_fn((n, 16), |(i, k)| ((i * 7 + k * 13) % 256) as u8);
         let codes = Array2::from_shape_fn((n, 3), |(i, j)| (i as f32).sin() + j as f32);
-        (labels, images, codes)
+        (labels, sprite(images.view()), codes)
     }
 
     fn spec<'a>(
         metadata: &'a Metadata,
-        images: &'a Array2<u8>,
+        images: &'a Sprite,
         codes: &'a Array2<f32>,
     ) -> ExportSpec<'a> {
         ExportSpec {
             metadata,
-            images: Some(ThumbnailView {
-                pixels: images.view(),
-                rows: 4,
-                cols: 4,
-            }),
+            sprite: Some(images),
             embeddings: vec![
                 NamedEmbedding {
                     name: "autoencoder/code".into(),
@@ -501,13 +491,9 @@ mod tests {
                 .to_string(),
             "metadata column ' ': the name must not be empty"
         );
-        let few = images.slice(ndarray::s![..3, ..]);
+        let few = sprite(Array2::zeros((3, 16)).view());
         let mut s = spec(&labels, &images, &codes);
-        s.images = Some(ThumbnailView {
-            pixels: few,
-            rows: 4,
-            cols: 4,
-        });
+        s.sprite = Some(&few);
         assert_eq!(
             export_logdir(&s, &out).unwrap_err().to_string(),
             "images: 3 images for 4 points; the counts must match"
@@ -551,7 +537,7 @@ mod tests {
         // No columns: no metadata file, and the config names none.
         let none = Metadata::empty(3);
         let mut s = spec(&none, &images, &codes);
-        s.images = None;
+        s.sprite = None;
         let out = tmp.path().join("none");
         export_logdir(&s, &out).unwrap();
         assert!(!out.join(METADATA_FILE).exists());

@@ -6,6 +6,9 @@
 //! side, so thumbnails are shrunk (area-averaged, aspect kept) only when full-size ones would not
 //! fit: 70,000 MNIST digits need 265 x 28 = 7,420 px and stay at 28 px; from 85,265 digits on
 //! (293 per side) they shrink.
+//!
+//! A [`Sprite`] is rendered and encoded once and then written wherever it is shown: each
+//! TensorBoard run of a log directory and the HTML page.
 
 use std::io::Write;
 use std::path::Path;
@@ -73,6 +76,65 @@ impl SpriteLayout {
     }
 }
 
+/// The thumbnails of `n` points as one encoded PNG, laid out by a [`SpriteLayout`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sprite {
+    layout: SpriteLayout,
+    points: usize,
+    png: Vec<u8>,
+}
+
+impl Sprite {
+    /// Renders and encodes `images` (8-bit greyscale PNG, dark ink on white); errors name
+    /// `images` when their shape is not `N x (rows * cols)`.
+    pub fn new(images: &ThumbnailView<'_>) -> Result<Self, ExportError> {
+        let (points, pixels) = images.pixels.dim();
+        if pixels != images.rows * images.cols {
+            return Err(ExportError::invalid(
+                "images",
+                format!(
+                    "rows hold {pixels} pixels, not {} x {}",
+                    images.rows, images.cols
+                ),
+            ));
+        }
+        let layout = SpriteLayout::new(points, images.rows, images.cols)?;
+        let grey = render(images, &layout)?;
+        let (w, h) = layout.size();
+        let dims = |v: usize| {
+            u32::try_from(v)
+                .map_err(|_| ExportError::invalid("sprite", format!("{v} px is too large")))
+        };
+        let png = encode_png(&grey, dims(w)?, dims(h)?)
+            .map_err(|e| ExportError::invalid("sprite", format!("PNG encoding failed: {e}")))?;
+        Ok(Self {
+            layout,
+            points,
+            png,
+        })
+    }
+
+    /// Its geometry.
+    pub fn layout(&self) -> &SpriteLayout {
+        &self.layout
+    }
+
+    /// The number of thumbnails (points).
+    pub fn points(&self) -> usize {
+        self.points
+    }
+
+    /// The encoded PNG.
+    pub fn png(&self) -> &[u8] {
+        &self.png
+    }
+
+    /// Writes the PNG at `path`, atomically.
+    pub fn write(&self, path: &Path) -> Result<(), ExportError> {
+        write_atomic(path, |out| out.write_all(&self.png)).map_err(|e| ExportError::io(path, e))
+    }
+}
+
 /// Area-averaging weights resampling `src` pixels to `dst` pixels along one axis: for each
 /// destination pixel, `(source index, weight)` pairs whose weights sum to 1.
 fn axis_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
@@ -129,49 +191,20 @@ pub fn render(images: &ThumbnailView<'_>, layout: &SpriteLayout) -> Result<Vec<u
     Ok(out)
 }
 
-/// Writes the sprite PNG at `path`, atomically: 8-bit greyscale, dark ink on white
-/// (`255 - pixel`, MNIST being white on black).
+/// Encodes `grey` (`w x h` ink values) as an 8-bit greyscale PNG, dark ink on white
+/// (`255 - pixel`, MNIST being white on black), at `Balanced` compression (the page embeds
+/// it, where size matters).
 ///
 /// The projector draws a thumbnail as `point colour x texel`: the point colour is white until
 /// the user picks "Color by", so the digits first show as they look on paper; colouring by
 /// label then tints each thumbnail's white background with the label's colour, a whole tile
 /// of colour per point instead of thin coloured strokes on a black square.
-pub fn write_png(path: &Path, grey: &[u8], width: usize, height: usize) -> Result<(), ExportError> {
-    let dims = |v: usize| {
-        u32::try_from(v).map_err(|_| ExportError::invalid("sprite", format!("{v} px is too large")))
-    };
-    let (w, h) = (dims(width)?, dims(height)?);
-    let mut encoding_error = None;
-    write_atomic(path, |out| {
-        encode_png(out, grey, w, h, png::Compression::Fast).map_err(|e| {
-            let io = std::io::Error::other(e.to_string());
-            encoding_error = Some(e);
-            io
-        })
-    })
-    .map_err(|io| match encoding_error.take() {
-        Some(cause) => ExportError::Png {
-            path: path.to_path_buf(),
-            cause,
-        },
-        None => ExportError::io(path, io),
-    })
-}
-
-/// Encodes `grey` (`w x h` ink values) as an 8-bit greyscale PNG into `out`, dark ink on white
-/// as [`write_png`] describes, at `compression`: the projector's sprite is written fast, the
-/// HTML page embeds its sprite smaller ([`png::Compression::Balanced`]), its size mattering more.
-pub fn encode_png<W: Write>(
-    out: W,
-    grey: &[u8],
-    w: u32,
-    h: u32,
-    compression: png::Compression,
-) -> Result<(), png::EncodingError> {
-    let mut encoder = png::Encoder::new(out, w, h);
+fn encode_png(grey: &[u8], w: u32, h: u32) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Grayscale);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(compression);
+    encoder.set_compression(png::Compression::Balanced);
     let mut writer = encoder.write_header()?;
     let mut stream = writer.stream_writer()?;
     let mut line = Vec::with_capacity(w as usize);
@@ -181,7 +214,8 @@ pub fn encode_png<W: Write>(
         stream.write_all(&line)?;
     }
     stream.finish()?;
-    writer.finish()
+    writer.finish()?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -285,7 +319,16 @@ mod tests {
     fn png_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.png");
-        write_png(&path, &[0, 64, 128, 255, 1, 2], 3, 2).unwrap();
+        let pixels = Array2::from_shape_vec((1, 6), vec![0, 64, 128, 255, 1, 2]).unwrap();
+        let images = ThumbnailView {
+            pixels: pixels.view(),
+            rows: 2,
+            cols: 3,
+        };
+        let sprite = Sprite::new(&images).unwrap();
+        assert_eq!((sprite.points(), sprite.layout().size()), (1, (3, 2)));
+        sprite.write(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), sprite.png());
         let decoder =
             png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
         let mut reader = decoder.read_info().unwrap();
