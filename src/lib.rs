@@ -1,9 +1,17 @@
-//! embedscope: visualise an MNIST autoencoder's embedding, natively.
+//! embedscope: visualise any embedding natively: t-SNE, PCA, pictures, TensorBoard logs and a
+//! self-contained interactive page.
 //!
-//! The modules follow the pipeline:
-//! - [`data`]: MNIST IDX, `.npy` and TSV/CSV in and out, the [`data::Dataset`];
-//! - [`model`]: the libtorch autoencoder that turns digits into 64-d codes;
+//! The modules follow the pipeline, and their imports point one way
+//! (cli → pipeline → render/export → reduce/data → error/fsutil):
+//! - [`data`]: MNIST IDX, `.npy`, TSV/CSV and word vectors in and out, metadata, the
+//!   [`data::Dataset`];
+//! - [`reduce`]: the neighbour graph ([`reduce::knn`]), t-SNE ([`reduce::tsne`]), PCA
+//!   ([`reduce::pca`]) and quality measures;
+//! - [`render`]: pictures (PNG, SVG, GIF); [`export`]: TensorBoard log directories and the page;
+//! - [`pipeline`]: `view` (any vectors to every output, in cached stages) and the demo;
 //! - [`cli`]: the command line, turned into validated configurations before any work starts.
+//!
+//! The libtorch autoencoder lives in the `embedscope-torch` executable, not in this library.
 
 pub mod cli;
 pub mod data;

@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ndarray::ArrayView2;
+
 use crate::data::Dataset;
 use crate::fsutil::read_json;
 
@@ -28,12 +30,24 @@ impl Fingerprint {
     }
 
     /// Mixes in raw bytes (length-prefixed, so concatenations cannot collide).
-    pub fn bytes(mut self, data: &[u8]) -> Self {
-        for b in (data.len() as u64).to_le_bytes().iter().chain(data) {
+    pub fn bytes(self, data: &[u8]) -> Self {
+        self.raw(&(data.len() as u64).to_le_bytes()).raw(data)
+    }
+
+    /// Mixes in bytes without their length.
+    fn raw(mut self, data: &[u8]) -> Self {
+        for b in data {
             self.0 ^= u64::from(*b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
         self
+    }
+
+    /// Mixes in one named parameter as `name=value`: an explicit, stable encoding (the value's
+    /// `Display` text; floats print the shortest text that reads back the same number), so
+    /// renaming a field in the code leaves it unchanged and a changed value or default changes it.
+    pub fn field(self, name: &str, value: impl std::fmt::Display) -> Self {
+        self.bytes(format!("{name}={value}").as_bytes())
     }
 
     /// Mixes in a value's JSON form (parameters).
@@ -42,10 +56,21 @@ impl Fingerprint {
         self.bytes(&text)
     }
 
-    /// Mixes in f32 values bit for bit.
-    pub fn floats(self, values: &[f32]) -> Self {
-        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
-        self.bytes(&bytes)
+    /// Mixes in f32 values bit for bit, streaming (no copy of the values).
+    pub fn floats(self, values: impl ExactSizeIterator<Item = f32>) -> Self {
+        let len = values.len() as u64 * 4;
+        values.fold(self.raw(&len.to_le_bytes()), |fp, v| {
+            fp.raw(&v.to_le_bytes())
+        })
+    }
+
+    /// Mixes in a matrix: its shape, then its values row by row, bit for bit.
+    pub fn matrix(self, m: ArrayView2<f32>) -> Self {
+        let (rows, cols) = m.dim();
+        let fp = self.field("shape", format!("{rows}x{cols}"));
+        m.rows()
+            .into_iter()
+            .fold(fp, |fp, row| fp.floats(row.iter().copied()))
     }
 
     /// Mixes in a dataset's pixels and labels.
@@ -125,8 +150,37 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, Fingerprint::new().bytes(b"ab").bytes(b"c"));
         assert_ne!(
-            Fingerprint::new().floats(&[0.0]),
-            Fingerprint::new().floats(&[-0.0])
+            Fingerprint::new().floats([0.0].into_iter()),
+            Fingerprint::new().floats([-0.0].into_iter())
+        );
+        // Streaming floats hash exactly their little-endian bytes.
+        let values = [1.5f32, -2.0, f32::MIN_POSITIVE];
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(
+            Fingerprint::new().floats(values.into_iter()),
+            Fingerprint::new().bytes(&bytes)
+        );
+        // A matrix's shape counts: the same values in another shape differ.
+        let m = ndarray::Array2::from_shape_vec((2, 3), vec![1.0f32; 6]).unwrap();
+        let t = ndarray::Array2::from_shape_vec((3, 2), vec![1.0f32; 6]).unwrap();
+        assert_ne!(
+            Fingerprint::new().matrix(m.view()),
+            Fingerprint::new().matrix(t.view())
+        );
+        // A transposed view hashes its logical rows, not its memory.
+        let tt = t.t();
+        assert_eq!(
+            Fingerprint::new().matrix(tt),
+            Fingerprint::new().matrix(tt.as_standard_layout().view())
+        );
+        // Fields are explicit text: stable across runs and builds, and values count.
+        assert_eq!(
+            Fingerprint::new().field("perplexity", 25.0).hex(),
+            Fingerprint::new().bytes(b"perplexity=25").hex()
+        );
+        assert_ne!(
+            Fingerprint::new().field("perplexity", 25.0),
+            Fingerprint::new().field("perplexity", 25.5)
         );
     }
 

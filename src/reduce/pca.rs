@@ -54,6 +54,24 @@ impl PcaResult {
 }
 
 /// Fits `components` principal components to `data` (`N x D`, `N >= 2`, `1 <= components <= D`).
+///
+/// ```
+/// use embedscope::reduce::pca;
+/// // Points along the line y = 2x, with a little noise across it.
+/// let x = ndarray::Array2::from_shape_fn((100, 2), |(i, k)| {
+///     let t = i as f32 / 10.0;
+///     let noise = if i % 2 == 0 { 0.01 } else { -0.01 };
+///     if k == 0 { t - 2.0 * noise } else { 2.0 * t + noise }
+/// });
+/// let fitted = pca::fit(x.view(), 1)?;
+/// assert_eq!(fitted.projected.dim(), (100, 1));
+/// assert!(fitted.explained_variance_ratio[0] > 0.999);
+/// // The axis is (1, 2) / sqrt(5), its largest loading positive.
+/// let axis = fitted.components.row(0);
+/// assert!((axis[1] / axis[0] - 2.0).abs() < 1e-3 && axis[1] > 0.0);
+/// assert_eq!(fitted.summary(1), "PC1 explains 100.0% of the variance");
+/// # Ok::<(), embedscope::error::ReduceError>(())
+/// ```
 pub fn fit(data: ArrayView2<f32>, components: usize) -> Result<PcaResult, ReduceError> {
     let (n, d) = data.dim();
     if n < 2 {

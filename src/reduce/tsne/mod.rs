@@ -482,19 +482,35 @@ pub fn fit(
         };
         symmetrised(&lists, cond, Some(order))
     };
-    optimize_from(data, params, info, build_p, observer)
+    optimize_from(data, params, (info, None), build_p, observer)
 }
 
 /// [`fit`] with a neighbour graph already found for the same data (by [`KnnGraph::find`],
 /// with at least [`ValidTsneParams::neighbors`] neighbours per point; the first that many are
 /// used). The result's neighbour time is the graph's [`KnnGraph::seconds`].
+///
+/// `scores`, when given, are `data`'s principal-component scores already computed (`N` rows,
+/// leading components first, at least `dims` of them, as [`pca::fit`]'s `projected`): with
+/// [`Init::Pca`] the map starts from them instead of a new PCA of `data`.
 pub fn fit_with_graph(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
     graph: &KnnGraph,
+    scores: Option<ArrayView2<f32>>,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
     check_points(data, params)?;
+    if let Some(s) =
+        scores.filter(|s| s.nrows() != params.n_points || s.ncols() < params.params.dims)
+    {
+        return Err(ReduceError::Shape(format!(
+            "the principal-component scores ({} x {}) do not fit {} points in {} dimensions",
+            s.nrows(),
+            s.ncols(),
+            params.n_points,
+            params.params.dims
+        )));
+    }
     let k = params.neighbors();
     if graph.n() != params.n_points || graph.k() < k {
         return Err(ReduceError::Shape(format!(
@@ -510,7 +526,7 @@ pub fn fit_with_graph(
     optimize_from(
         data,
         params,
-        GraphInfo::of(graph),
+        (GraphInfo::of(graph), scores),
         |order| symmetrised(&lists, conditionals(&lists, perplexity), Some(order)),
         observer,
     )
@@ -535,11 +551,12 @@ impl GraphInfo {
     }
 }
 
-/// P (from `build_p`, given the optimiser's point order), then the optimisation.
+/// P (from `build_p`, given the optimiser's point order), then the optimisation, from the
+/// principal-component `scores` when given.
 fn optimize_from(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
-    graph: GraphInfo,
+    (graph, scores): (GraphInfo, Option<ArrayView2<f32>>),
     build_p: impl FnOnce(&[u32]) -> affinities::SparseP,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
@@ -550,7 +567,7 @@ fn optimize_from(
     // Renumber the points in the Morton order of the starting embedding: P's neighbours then
     // sit at nearby indices, so the attractive term reads the embedding with locality.
     let t = Instant::now();
-    let y0 = initial_embedding(data, &p, d)?;
+    let y0 = initial_embedding(data, &p, d, scores)?;
     let order = morton_order(&y0, p.dims);
     let t_init = t.elapsed().as_secs_f64();
 
@@ -655,11 +672,12 @@ impl Observer for InOrder<'_> {
     }
 }
 
-/// The starting embedding, `N x dims` row-major.
+/// The starting embedding, `N x dims` row-major; the PCA one from `scores` when given.
 fn initial_embedding(
     data: ArrayView2<f32>,
     p: &TsneParams,
     d: usize,
+    scores: Option<ArrayView2<f32>>,
 ) -> Result<Vec<f64>, ReduceError> {
     let n = data.nrows();
     match p.init {
@@ -674,7 +692,10 @@ fn initial_embedding(
                     ),
                 });
             }
-            let proj = pca::fit(data, p.dims)?.projected.mapv(f64::from);
+            let proj = match scores {
+                Some(s) => s.slice(ndarray::s![.., ..p.dims]).mapv(f64::from),
+                None => pca::fit(data, p.dims)?.projected.mapv(f64::from),
+            };
             let col = proj.column(0);
             let mean = col.sum() / n as f64;
             let std = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
@@ -715,6 +736,28 @@ mod tests {
     }
 
     #[test]
+    fn given_principal_components_start_the_same_map_as_a_new_pca() {
+        let (x, _) = blobs(200, 3);
+        let p = TsneParams {
+            perplexity: 10.0,
+            iterations: 100,
+            ..TsneParams::default()
+        }
+        .check(200)
+        .unwrap();
+        let graph = KnnGraph::find(x.view(), p.neighbors(), &p.knn_params()).unwrap();
+        let own = fit_with_graph(x.view(), &p, &graph, None, &mut NoObserver).unwrap();
+        // More components than the map has dimensions, as a view's one PCA keeps.
+        let scores = pca::fit(x.view(), 5).unwrap().projected;
+        let given =
+            fit_with_graph(x.view(), &p, &graph, Some(scores.view()), &mut NoObserver).unwrap();
+        assert_eq!(own.embedding, given.embedding);
+        let short = scores.slice(ndarray::s![..100, ..]);
+        let e = fit_with_graph(x.view(), &p, &graph, Some(short), &mut NoObserver).unwrap_err();
+        assert!(e.to_string().contains("(100 x 5)"), "{e}");
+    }
+
+    #[test]
     fn one_neighbour_search_serves_maps_of_any_dimension() {
         let (x, _) = blobs(300, 7);
         let params = |dims: usize, perplexity: f64, seed: u64| {
@@ -733,7 +776,7 @@ mod tests {
         let graph = KnnGraph::find(x.view(), p10.neighbors(), &p10.knn_params()).unwrap();
         for dims in [2, 3] {
             let p = params(dims, 10.0, 3);
-            let shared = fit_with_graph(x.view(), &p, &graph.reused(), &mut NoObserver);
+            let shared = fit_with_graph(x.view(), &p, &graph.reused(), None, &mut NoObserver);
             let shared = shared.unwrap();
             let own = fit(x.view(), &p, &mut NoObserver).unwrap();
             assert_eq!(shared.embedding, own.embedding, "{dims}-D");
@@ -750,13 +793,13 @@ mod tests {
         let wide = exact(10.0).check(300).unwrap();
         let graph = KnnGraph::find(x.view(), wide.neighbors(), &wide.knn_params()).unwrap();
         let narrow = exact(5.0).check(300).unwrap();
-        let shared = fit_with_graph(x.view(), &narrow, &graph, &mut NoObserver).unwrap();
+        let shared = fit_with_graph(x.view(), &narrow, &graph, None, &mut NoObserver).unwrap();
         assert_eq!(
             shared.embedding,
             fit(x.view(), &narrow, &mut NoObserver).unwrap().embedding
         );
         // A graph of too few neighbours is refused.
-        let e = fit_with_graph(x.view(), &params(2, 20.0, 3), &graph, &mut NoObserver)
+        let e = fit_with_graph(x.view(), &params(2, 20.0, 3), &graph, None, &mut NoObserver)
             .unwrap_err()
             .to_string();
         assert!(e.contains("neighbour graph"), "{e}");

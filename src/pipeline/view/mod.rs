@@ -1,0 +1,271 @@
+//! `embedscope view`: from any vectors and their metadata to maps, pictures, TensorBoard logs
+//! and a report, in one output directory. The demo is this pipeline on the autoencoder's codes.
+//!
+//! The stages, each in its module, each named in the stage log:
+//! 1. [`prepare`]: the parameters checked against the data (a perplexity too large is lowered,
+//!    with a note), the colourings, and the fingerprints every later stage builds on;
+//! 2. principal components: the one PCA of the input, which serves the pre-reduction of wide
+//!    inputs (more than twice `pca_dims` columns, as the t-SNE literature does), the t-SNE
+//!    initialisation and the PCA map;
+//! 3. neighbours: the one neighbour search of the vectors t-SNE sees, for both maps, the page
+//!    and the 10-NN accuracy;
+//! 4. [`maps`]: the 2-D t-SNE (recorded as the unfolding GIF), the 3-D t-SNE, the PCA map;
+//! 5. [`pictures`]: stills (PNG, SVG), the turning GIFs, the image map when there are images;
+//! 6. [`logs`]: the TensorBoard log directory (`logs/`);
+//! 7. [`report`]: the 10-NN accuracy of the colour column's classes, when it is categorical;
+//! 8. [`page`]: `index.html`, one self-contained interactive page;
+//! 9. `report.json`.
+//!
+//! Every stage but the first and the last is a [`stage::CachedStage`]: its record holds a
+//! fingerprint of what it is made from ([`crate::pipeline::cache`]), so a rerun redoes only
+//! what is missing or stale (an interrupted run resumes), and a stage whose every reader was
+//! reused does not run at all. [`output::OutputDir`] owns the file names. Every file is
+//! written atomically.
+
+mod logs;
+mod maps;
+mod output;
+mod page;
+mod pictures;
+mod prepare;
+mod report;
+mod stage;
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+
+use ndarray::ArrayView2;
+
+use crate::data::metadata::Metadata;
+use crate::data::thumbnails::ThumbnailView;
+use crate::export::tensorboard::{ScalarSeries, Sprite};
+use crate::fsutil::{ensure_dir, write_json};
+use crate::progress::Progress;
+use crate::reduce::knn::KnnGraph;
+use crate::reduce::tsne::Init;
+use crate::render::colouring::Colouring;
+use logs::LogsStage;
+use maps::{MapPrints, Maps, PcaStage, TsneStage};
+use output::OutputDir;
+use page::PageStage;
+use pictures::PicturesStage;
+use prepare::{ComponentsStage, Prepared};
+use report::AccuracyStage;
+use stage::Steps;
+
+pub use output::{Names, PAGE_FILE, REDUCTIONS_RUN, REPORT_FILE};
+pub use prepare::PAGE_NEIGHBORS;
+pub use report::{summary, KnnAccuracy, PreReduction, ViewReport};
+
+/// What to look at.
+#[derive(Debug, Clone)]
+pub struct Input<'a> {
+    /// What the vectors are, for titles: `glove-50d`, `the autoencoder's 64-d codes`.
+    pub name: String,
+    /// Where they came from, for reports: a path.
+    pub source: String,
+    /// The vectors, `N x D`.
+    pub vectors: ArrayView2<'a, f32>,
+    /// Their metadata (`N` points).
+    pub metadata: &'a Metadata,
+    /// Their images, if any.
+    pub images: Option<ThumbnailView<'a>>,
+}
+
+/// Validated settings of a view.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Redo every stage even when its cached outputs are valid.
+    pub force: bool,
+    /// The t-SNE parameters (`dims` is set per map).
+    pub tsne: crate::reduce::tsne::TsneParams,
+    /// A GIF frame every this many t-SNE iterations.
+    pub gif_every: usize,
+    /// The metadata column that colours the pictures; `None`: the first, if any.
+    pub colour_by: Option<String>,
+    /// Inputs with more than twice this many columns are reduced to it by PCA before t-SNE;
+    /// 0 never reduces.
+    pub pca_dims: usize,
+    /// Output names.
+    pub names: Names,
+    /// Scalar series added to the input's TensorBoard run (the demo's training losses).
+    pub input_scalars: Vec<ScalarSeries>,
+}
+
+/// Stages in the log.
+const STAGES: usize = 10;
+
+/// Runs the view of `input` into `settings.out`; returns the report (also `report.json`).
+pub fn run(
+    input: &Input<'_>,
+    settings: &Settings,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<ViewReport> {
+    let root = &settings.out;
+    for dir in [root.clone(), root.join(output::STAGES_DIR)] {
+        ensure_dir(&dir).map_err(|e| crate::error::DataError::io(&dir, e))?;
+    }
+    let mut steps = Steps::new(
+        STAGES,
+        OutputDir::new(root, &settings.names),
+        settings.force,
+        progress,
+    );
+
+    steps.begin("prepare");
+    let mut prepared = Prepared::new(input, settings)?;
+    for note in &prepared.notes {
+        steps.progress.note(&format!("      note: {note}"));
+    }
+    let out = &steps.out;
+    let components = ComponentsStage::new(&prepared, out);
+    let tsne = [2, 3].map(|dims| TsneStage::new(&prepared, out, dims, settings.gif_every));
+    let pca = PcaStage::new(&prepared, out);
+    let prints = MapPrints {
+        tsne2: tsne[0].map_fp,
+        tsne3: tsne[1].map_fp,
+        pca3: pca.map_fp,
+    };
+    let pictures = PicturesStage::new(&prepared, out, &prints);
+    let logs = LogsStage::new(&prepared, settings, out, &prints);
+    let accuracy = AccuracyStage::new(&prepared, out, &prints);
+    let page = PageStage::new(&prepared, out, &prints);
+    // What an earlier run left valid decides what runs: the search only for a stage that
+    // reads the graph, the PCA only for one that reads the components.
+    let [earlier2, earlier3] = [&tsne[0], &tsne[1]].map(|s| steps.earlier(s));
+    let earlier_pca = steps.earlier(&pca);
+    let earlier_pictures = steps.earlier(&pictures);
+    let earlier_logs = steps.earlier(&logs);
+    let earlier_accuracy = steps.earlier(&accuracy);
+    let earlier_page = steps.earlier(&page);
+    let maps_needed = earlier2.is_none() || earlier3.is_none();
+    let graph_needed = maps_needed || earlier_accuracy.is_none() || earlier_page.is_none();
+    let pca_needed = earlier_pca.is_none()
+        || (prepared.reduce_to.is_some() && graph_needed)
+        || (maps_needed && settings.tsne.init == Init::Pca);
+    let earlier_components = (!pca_needed).then(|| steps.earlier(&components)).flatten();
+    steps.end();
+
+    let pre_reduction = steps.run(&components, earlier_components, |_, _| {
+        components.compute(&mut prepared)
+    })?;
+    let mut notes = prepared.notes.clone();
+    if let Some(r) = &pre_reduction {
+        let note = Prepared::pre_reduction_note(r);
+        steps.progress.note(&format!("      note: {note}"));
+        notes.push(note);
+    }
+    let graph = if graph_needed {
+        Some(neighbours(&mut steps, &prepared)?)
+    } else {
+        steps.skip("neighbours");
+        None
+    };
+    let tsne2 = steps.run(&tsne[0], earlier2, |out, p| {
+        tsne[0].compute(&prepared, (need(&graph)?, true), out, p)
+    })?;
+    let tsne3 = steps.run(&tsne[1], earlier3, |out, p| {
+        tsne[1].compute(&prepared, (need(&graph)?, false), out, p)
+    })?;
+    let pca3 = steps.run(&pca, earlier_pca, |out, _| pca.compute(&mut prepared, out))?;
+    let maps = Maps { tsne2, tsne3, pca3 };
+    steps.run(&pictures, earlier_pictures, |out, p| {
+        pictures.compute(&prepared, &maps, out, p)
+    })?;
+    // The sprite is drawn once, for the logs and the page.
+    let mut sprite = None;
+    steps.run(&logs, earlier_logs, |out, p| {
+        let sprite = sprite_of(&mut sprite, input)?;
+        logs.compute((&prepared, settings), (&maps, sprite), out, p)
+    })?;
+    let knn10_accuracy = steps.run(&accuracy, earlier_accuracy, |_, _| {
+        accuracy.compute(&prepared, &maps, need(&graph)?)
+    })?;
+    steps.run(&page, earlier_page, |out, p| {
+        let sprite = sprite_of(&mut sprite, input)?;
+        page.compute(&prepared, (&maps, need(&graph)?, sprite), out, p)
+    })?;
+
+    steps.out.record([REPORT_FILE.to_string()]);
+    let Steps {
+        seconds,
+        reused,
+        out,
+        ..
+    } = steps;
+    let report = ViewReport {
+        input: input.name.clone(),
+        source: input.source.clone(),
+        points: input.vectors.nrows(),
+        dims: input.vectors.ncols(),
+        metadata_columns: input
+            .metadata
+            .columns()
+            .iter()
+            .map(|c| c.name.clone())
+            .collect(),
+        colour_by: prepared.colour_column().map(|c| c.name.clone()),
+        pre_reduction,
+        notes,
+        seconds,
+        reused,
+        tsne_2d: maps.tsne2.report,
+        tsne_3d: maps.tsne3.report,
+        pca: maps.pca3.report,
+        knn10_accuracy,
+        files: out.into_files(),
+    };
+    write_json(&root.join(REPORT_FILE), &report)?;
+    Ok(report)
+}
+
+/// The stage "neighbours": the one search of the vectors t-SNE sees.
+fn neighbours(steps: &mut Steps<'_>, prepared: &Prepared<'_, '_>) -> anyhow::Result<KnnGraph> {
+    steps.begin("neighbours");
+    let (n, k) = (prepared.input.vectors.nrows(), prepared.graph_k());
+    let graph = KnnGraph::find(prepared.vectors(), k, &prepared.knn_params())?;
+    steps.progress.note(&format!(
+        "      {k} neighbours of {n} points, {}{}",
+        graph.method().name(),
+        graph
+            .recall()
+            .map_or(String::new(), |r| format!(" (recall {r:.3} on a sample)"))
+    ));
+    steps.end();
+    Ok(graph)
+}
+
+/// The neighbour graph, found whenever a stage that reads it is not reused.
+fn need(graph: &Option<KnnGraph>) -> anyhow::Result<&KnnGraph> {
+    graph
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("internal: the neighbour graph was not found"))
+}
+
+/// The input's sprite, drawn on first use; `None` without images.
+fn sprite_of<'s>(
+    slot: &'s mut Option<Sprite>,
+    input: &Input<'_>,
+) -> anyhow::Result<Option<&'s Sprite>> {
+    let Some(images) = &input.images else {
+        return Ok(None);
+    };
+    if slot.is_none() {
+        *slot = Some(Sprite::new(images)?);
+    }
+    Ok(slot.as_ref())
+}
+
+/// `t-SNE of glove-50d, coloured by pos`.
+fn title(method: &str, input: &Input<'_>, colouring: &Colouring) -> String {
+    match colouring {
+        Colouring::Single => format!("{method} of {}", input.name),
+        Colouring::Categorical(c) => {
+            format!("{method} of {}, coloured by {}", input.name, c.column)
+        }
+        Colouring::Continuous(s) => format!("{method} of {}, coloured by {}", input.name, s.column),
+    }
+}

@@ -1,0 +1,170 @@
+//! The view's pictures: stills (PNG, SVG) of the 2-D t-SNE and PC1-PC2, the turning GIFs of
+//! the 3-D maps, and the images at their t-SNE positions when there are images.
+
+use super::maps::{MapPrints, Maps};
+use super::output::OutputDir;
+use super::prepare::{colouring_fingerprint, Prepared};
+use super::stage::{entry, CachedStage, Record};
+use super::title;
+use crate::pipeline::cache::Stage;
+use crate::progress::Progress;
+use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
+use crate::render::colouring::Colouring;
+use crate::render::digits::{digit_map, DigitMapOptions};
+use crate::render::scatter::{plot, PlotStyle};
+
+/// The stills, by stem.
+const STILLS: [&str; 2] = ["tsne", "pca"];
+
+/// The pictures' stage.
+pub(super) struct PicturesStage {
+    files: Vec<String>,
+    entry: Stage,
+}
+
+impl PicturesStage {
+    /// The pictures of maps made as `maps` says, coloured as `prepared` says.
+    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir, maps: &MapPrints) -> Self {
+        let names = out.names();
+        let pca_dims = 3.min(prepared.input.vectors.ncols());
+        let mut files = Vec::new();
+        for ext in ["png", "svg"] {
+            for stem in STILLS {
+                if stem == "tsne" || pca_dims >= 2 {
+                    files.push(format!("{stem}.{ext}"));
+                }
+            }
+        }
+        if pca_dims == 3 {
+            files.push(names.pca_gif.clone());
+        }
+        files.push(names.tsne3_gif.clone());
+        if prepared.input.images.is_some() {
+            files.push(names.image_map.clone());
+        }
+        let fp = colouring_fingerprint(
+            maps.mix(prepared.points_fp)
+                .field("name", &prepared.input.name)
+                .field("files", files.join("\t")),
+            &prepared.colouring(),
+        );
+        let record = OutputDir::stage_record("pictures");
+        Self {
+            entry: entry(out, &record, &files, fp),
+            files,
+        }
+    }
+
+    /// Draws every picture.
+    pub(super) fn compute(
+        &self,
+        prepared: &Prepared<'_, '_>,
+        maps: &Maps,
+        out: &OutputDir,
+        progress: &mut dyn Progress,
+    ) -> anyhow::Result<()> {
+        let colouring = prepared.colouring();
+        draw(prepared, &colouring, maps, out, progress)?;
+        Record::write(&self.entry, ())
+    }
+}
+
+impl CachedStage for PicturesStage {
+    type Output = ();
+
+    fn name(&self) -> &str {
+        "pictures"
+    }
+
+    fn entry(&self) -> &Stage {
+        &self.entry
+    }
+
+    fn files(&self) -> Vec<String> {
+        self.files.clone()
+    }
+
+    fn reload(&self, _: &OutputDir) -> anyhow::Result<()> {
+        Record::<()>::read(&self.entry)
+    }
+}
+
+/// Stills, turning GIFs and the image map.
+fn draw(
+    prepared: &Prepared<'_, '_>,
+    colouring: &Colouring,
+    maps: &Maps,
+    out: &OutputDir,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<()> {
+    let Maps { tsne2, tsne3, pca3 } = maps;
+    let input = prepared.input;
+    let names = out.names();
+    let pca_caption = format!("PCA, {}", pca3.report.summary);
+    let tsne_style = PlotStyle {
+        title: title("t-SNE", input, colouring),
+        subtitle: tsne2.report.caption(),
+        ..PlotStyle::default()
+    };
+    let pca_style = PlotStyle {
+        title: title("PCA", input, colouring),
+        subtitle: pca_caption.clone(),
+        axis_names: ("PC1".into(), "PC2".into()),
+        ..PlotStyle::default()
+    };
+    let stills = [
+        (STILLS[0], tsne2.coords.view(), &tsne_style),
+        (STILLS[1], pca3.coords.view(), &pca_style),
+    ];
+    for ext in ["png", "svg"] {
+        for (stem, coords, style) in &stills {
+            if coords.ncols() < 2 {
+                continue;
+            }
+            let file = format!("{stem}.{ext}");
+            progress.note(&format!("      {file}"));
+            plot(coords.view(), colouring, style, &out.path(&file))?;
+        }
+    }
+    let rotation = |method: &str, subtitle: String, axes: [&str; 3]| RotationOptions {
+        gif: GifOptions {
+            title: title(method, input, colouring),
+            subtitle,
+            ..GifOptions::default()
+        },
+        axis_names: axes.map(str::to_string),
+        ..RotationOptions::default()
+    };
+    if pca3.coords.ncols() == 3 {
+        rotation_gif(
+            pca3.coords.view(),
+            colouring,
+            &rotation("PCA", pca_caption, ["PC1", "PC2", "PC3"]),
+            &out.path(&names.pca_gif),
+            progress,
+        )?;
+    }
+    rotation_gif(
+        tsne3.coords.view(),
+        colouring,
+        &rotation("t-SNE 3-D", tsne3.report.caption(), ["1", "2", "3"]),
+        &out.path(&names.tsne3_gif),
+        progress,
+    )?;
+    if let Some(images) = &input.images {
+        digit_map(
+            tsne2.coords.view(),
+            images.pixels,
+            images.rows,
+            images.cols,
+            colouring,
+            &DigitMapOptions {
+                title: format!("{} at their t-SNE positions", input.name),
+                subtitle: tsne2.report.caption(),
+                ..DigitMapOptions::default()
+            },
+            &out.path(&names.image_map),
+        )?;
+    }
+    Ok(())
+}

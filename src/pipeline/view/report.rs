@@ -1,0 +1,187 @@
+//! What a view reports: the 10-NN accuracy of the colour column's classes (a cached stage),
+//! `report.json`'s shape, and the summary printed at the end.
+
+use ndarray::s;
+
+use super::maps::{MapPrints, Maps};
+use super::output::OutputDir;
+use super::prepare::{colouring_fingerprint, Prepared, PAGE_NEIGHBORS};
+use super::stage::{entry, CachedStage, Record};
+use crate::data::metadata::Column;
+use crate::pipeline::cache::Stage;
+use crate::pipeline::reports::{PcaReport, TsneReport};
+use crate::reduce::knn::KnnGraph;
+use crate::reduce::quality;
+use crate::render::colouring::Colouring;
+
+/// The PCA applied before t-SNE to a wide input.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PreReduction {
+    /// Columns of the input.
+    pub from_dims: usize,
+    /// Columns t-SNE saw.
+    pub to_dims: usize,
+    /// Share of the input's variance they keep.
+    pub explained_variance: f64,
+}
+
+/// Leave-one-out 10-NN accuracy of the colour column's classes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct KnnAccuracy {
+    /// The column whose classes are predicted.
+    pub column: String,
+    /// In the input vectors (those t-SNE saw).
+    pub input: f64,
+    /// In the 2-D t-SNE map.
+    pub tsne_2d: f64,
+    /// In PC1-PC2.
+    pub pca_2d: f64,
+}
+
+/// What `report.json` holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewReport {
+    /// The input's name.
+    pub input: String,
+    /// Where it came from.
+    pub source: String,
+    /// Number of points.
+    pub points: usize,
+    /// Columns of the input.
+    pub dims: usize,
+    /// The metadata columns.
+    pub metadata_columns: Vec<String>,
+    /// The column that colours the pictures, if any.
+    pub colour_by: Option<String>,
+    /// PCA applied before t-SNE, if the input was wide (and the PCA ran in this run).
+    pub pre_reduction: Option<PreReduction>,
+    /// Choices made for the user (a lowered perplexity, a pre-reduction).
+    pub notes: Vec<String>,
+    /// Seconds per stage (a reused stage took only the time to reload).
+    pub seconds: Vec<(String, f64)>,
+    /// Stages whose outputs were reused from an earlier run (or not needed by any stage
+    /// that was not).
+    pub reused: Vec<String>,
+    /// The 2-D t-SNE report.
+    pub tsne_2d: TsneReport,
+    /// The 3-D t-SNE report.
+    pub tsne_3d: TsneReport,
+    /// The PCA report (explained variance).
+    pub pca: PcaReport,
+    /// 10-NN accuracies, when the colour column is categorical.
+    pub knn10_accuracy: Option<KnnAccuracy>,
+    /// Every file written, relative to the output directory.
+    pub files: Vec<String>,
+}
+
+/// The lines printed at the end of a view: stage times, KL, explained variance, accuracies.
+pub fn summary(r: &ViewReport) -> String {
+    let stages: Vec<String> = r
+        .seconds
+        .iter()
+        .map(|(name, s)| {
+            let reused = if r.reused.contains(name) {
+                " (reused)"
+            } else {
+                ""
+            };
+            format!("{name} {s:.1} s{reused}")
+        })
+        .collect();
+    let mut lines = vec![format!("  seconds: {}", stages.join(", "))];
+    lines.extend(r.notes.iter().map(|n| format!("  note: {n}")));
+    lines.push(format!(
+        "  t-SNE: KL {:.3} (2-D), {:.3} (3-D); PCA: {}",
+        r.tsne_2d.kl_divergence, r.tsne_3d.kl_divergence, r.pca.summary
+    ));
+    if let Some(k) = &r.knn10_accuracy {
+        lines.push(format!(
+            "  10-NN accuracy of '{}': input {:.4}, t-SNE map {:.4}, PCA map {:.4}",
+            k.column, k.input, k.tsne_2d, k.pca_2d
+        ));
+    }
+    lines.push(
+        "  pictures, logs and report.json written; open the logs with \
+         `scripts/tensorboard.sh OUT/logs`"
+            .to_string(),
+    );
+    lines.join("\n")
+}
+
+/// The 10-NN accuracy's stage: how well each space keeps the colour column's classes apart.
+pub(super) struct AccuracyStage {
+    entry: Stage,
+}
+
+impl AccuracyStage {
+    /// The accuracy of the colour column's classes in the input and in maps made as `maps` says.
+    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir, maps: &MapPrints) -> Self {
+        let fp = colouring_fingerprint(
+            maps.mix(prepared.graph_fp())
+                .field("neighbours", PAGE_NEIGHBORS),
+            &prepared.colouring(),
+        );
+        let record = OutputDir::stage_record("accuracy");
+        Self {
+            entry: entry(out, &record, &[], fp),
+        }
+    }
+
+    /// Leave-one-out 10-NN accuracy of the colour column's classes in the input (from the
+    /// view's neighbour graph), the 2-D t-SNE and PC1-PC2; `None` when the colouring is not
+    /// categorical.
+    pub(super) fn compute(
+        &self,
+        prepared: &Prepared<'_, '_>,
+        maps: &Maps,
+        graph: &KnnGraph,
+    ) -> anyhow::Result<Option<KnnAccuracy>> {
+        let Maps { tsne2, pca3, .. } = maps;
+        let accuracy = match (&*prepared.colouring(), prepared.colour_column()) {
+            (Colouring::Categorical(_), Some(column)) => {
+                let classes = class_ids(column);
+                let k = PAGE_NEIGHBORS.min(prepared.input.vectors.nrows() - 1);
+                let pca_2d = pca3.coords.slice(s![.., ..2.min(pca3.coords.ncols())]);
+                Some(KnnAccuracy {
+                    column: column.name.clone(),
+                    input: quality::graph_accuracy(&graph.prefix(k), &classes),
+                    tsne_2d: quality::knn_accuracy(tsne2.coords.view(), &classes, k),
+                    pca_2d: quality::knn_accuracy(pca_2d, &classes, k),
+                })
+            }
+            _ => None,
+        };
+        Record::write(&self.entry, accuracy)
+    }
+}
+
+impl CachedStage for AccuracyStage {
+    type Output = Option<KnnAccuracy>;
+
+    fn name(&self) -> &str {
+        "10-NN accuracy"
+    }
+
+    fn entry(&self) -> &Stage {
+        &self.entry
+    }
+
+    fn files(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn reload(&self, _: &OutputDir) -> anyhow::Result<Option<KnnAccuracy>> {
+        Record::read(&self.entry)
+    }
+}
+
+/// Each point's class as a number: one per distinct value, missing values a class of their own.
+fn class_ids(column: &Column) -> Vec<u32> {
+    let mut ids = std::collections::HashMap::new();
+    (0..column.values.len())
+        .map(|i| {
+            let next = ids.len() as u32;
+            *ids.entry(column.values.display(i)).or_insert(next)
+        })
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! One stage abstraction for the view. A [`CachedStage`] names what it depends on (its cache
+//! entry's fingerprint), the files it writes and how to read them back; [`Steps`] runs the
+//! stages in order, reuses the outputs an earlier run left valid, and logs and times each.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::output::OutputDir;
+use crate::fsutil::{read_json, write_json};
+use crate::pipeline::cache::{Fingerprint, Stage};
+use crate::progress::Progress;
+
+/// A stage of the view whose outputs are kept between runs.
+pub(super) trait CachedStage {
+    /// What the stage makes, computed or reloaded.
+    type Output;
+    /// Its name in the stage log and the report.
+    fn name(&self) -> &str;
+    /// Its cache entry: the report that records the fingerprint, and the outputs to find.
+    fn entry(&self) -> &Stage;
+    /// The files it writes, relative to the output directory (its report included).
+    fn files(&self) -> Vec<String>;
+    /// Reads the outputs of an earlier run whose entry is fresh.
+    fn reload(&self, out: &OutputDir) -> anyhow::Result<Self::Output>;
+}
+
+/// The record of a stage that has no report of its own: its fingerprint and files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct Record<T> {
+    /// What the outputs were made from.
+    pub fingerprint: String,
+    /// What the stage found, if anything beyond its files.
+    pub result: T,
+}
+
+impl<T: Serialize + serde::de::DeserializeOwned> Record<T> {
+    /// Writes `result` as the record of the stage whose entry is `entry` (its last write).
+    pub(super) fn write(entry: &Stage, result: T) -> anyhow::Result<T> {
+        let record = Record {
+            fingerprint: entry.fingerprint().hex(),
+            result,
+        };
+        write_json(entry.report(), &record)?;
+        Ok(record.result)
+    }
+
+    /// The result recorded for `entry`.
+    pub(super) fn read(entry: &Stage) -> anyhow::Result<T> {
+        Ok(read_json::<Record<T>>(entry.report())?.result)
+    }
+}
+
+/// Stage headers, timings, reuse and the files written.
+pub(super) struct Steps<'p> {
+    total: usize,
+    current: usize,
+    name: String,
+    started: Instant,
+    force: bool,
+    /// Seconds per stage.
+    pub seconds: Vec<(String, f64)>,
+    /// The stages whose outputs came from an earlier run.
+    pub reused: Vec<String>,
+    /// The output directory.
+    pub out: OutputDir,
+    /// Where the stages report.
+    pub progress: &'p mut dyn Progress,
+}
+
+impl<'p> Steps<'p> {
+    /// `total` stages writing into `out`; `force` reuses nothing.
+    pub(super) fn new(
+        total: usize,
+        out: OutputDir,
+        force: bool,
+        progress: &'p mut dyn Progress,
+    ) -> Self {
+        Self {
+            total,
+            current: 0,
+            name: String::new(),
+            started: Instant::now(),
+            force,
+            seconds: Vec::new(),
+            reused: Vec::new(),
+            out,
+            progress,
+        }
+    }
+
+    /// Starts the stage `name`.
+    pub(super) fn begin(&mut self, name: &str) {
+        self.current += 1;
+        self.name = name.to_string();
+        self.started = Instant::now();
+        self.progress
+            .note(&format!("[{}/{}] {name}", self.current, self.total));
+    }
+
+    /// Ends the current stage.
+    pub(super) fn end(&mut self) {
+        self.seconds
+            .push((self.name.clone(), self.started.elapsed().as_secs_f64()));
+    }
+
+    /// The outputs of `stage` from an earlier run, when they are still valid (never with
+    /// `force`); `None` when they must be computed.
+    pub(super) fn earlier<S: CachedStage>(&self, stage: &S) -> Option<S::Output> {
+        if self.force || !stage.entry().is_fresh() {
+            return None;
+        }
+        stage.reload(&self.out).ok()
+    }
+
+    /// Runs `stage`: keeps its `earlier` outputs, or forgets them and computes new ones with
+    /// `compute`; records its files either way.
+    pub(super) fn run<S: CachedStage>(
+        &mut self,
+        stage: &S,
+        earlier: Option<S::Output>,
+        compute: impl FnOnce(&OutputDir, &mut dyn Progress) -> anyhow::Result<S::Output>,
+    ) -> anyhow::Result<S::Output> {
+        self.begin(stage.name());
+        let output = match earlier {
+            Some(output) => {
+                self.keep();
+                output
+            }
+            None => {
+                stage.entry().invalidate()?;
+                compute(&self.out, &mut *self.progress)?
+            }
+        };
+        self.out.record(stage.files());
+        self.end();
+        Ok(output)
+    }
+
+    /// A stage with nothing to do: everything that reads its result was reused.
+    pub(super) fn skip(&mut self, name: &str) {
+        self.begin(name);
+        self.keep();
+        self.end();
+    }
+
+    /// Marks the current stage as reused.
+    fn keep(&mut self) {
+        self.progress
+            .note("      reusing the outputs of an earlier run (--force redoes them)");
+        self.reused.push(self.name.clone());
+    }
+}
+
+/// A cache entry whose report is the stage record `file` of `out`, for `outputs`.
+pub(super) fn entry(out: &OutputDir, file: &str, outputs: &[String], fp: Fingerprint) -> Stage {
+    Stage::new(
+        out.path(file),
+        outputs.iter().map(|f| out.path(f)).collect(),
+        fp,
+    )
+}
