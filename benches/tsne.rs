@@ -49,6 +49,7 @@ use embedscope::reduce::quality::{exact_kl, knn_accuracy};
 use embedscope::reduce::tsne::affinities::{joint_probabilities, SparseP};
 use embedscope::reduce::tsne::gradient::{gradient, Method, Workspace};
 use embedscope::reduce::tsne::observer::NoObserver;
+use embedscope::reduce::tsne::simd::Lanes;
 use embedscope::reduce::tsne::tree::Tree;
 use embedscope::reduce::tsne::{fit, LearningRate, TsneParams, ValidTsneParams};
 use ndarray::{s, Array2, ArrayView2};
@@ -143,7 +144,7 @@ fn bench_gradient(c: &mut Criterion, x: &Array2<f32>) {
                 let y = our_fit(xn).iter().map(|&v| f64::from(v)).collect();
                 (affinities(xn), y)
             });
-            let mut ws = Workspace::new();
+            let mut ws = Workspace::new(Lanes::chosen().expect("EMBEDSCOPE_SIMD"));
             let mut grad = vec![0.0; y.len()];
             let method = Method::BarnesHut { theta: THETA };
             b.iter(|| black_box(gradient(y, 2, p, 1.0, method, &mut ws, false, &mut grad)));
@@ -204,7 +205,7 @@ fn bench_gradient_scale(c: &mut Criterion, x: &Array2<f32>) {
         ] {
             group.bench_function(BenchmarkId::new(name, n), |b| {
                 let (p, y) = state.get_or_init(setup);
-                let mut ws = Workspace::new();
+                let mut ws = Workspace::new(Lanes::chosen().expect("EMBEDSCOPE_SIMD"));
                 let mut grad = vec![0.0; y.len()];
                 b.iter(|| black_box(gradient(y, 2, p, 1.0, method, &mut ws, false, &mut grad)));
             });

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use embedscope::data::matrix::read_matrix;
+use embedscope::reduce::tsne::simd::Lanes;
 use embedscope::reduce::tsne::tree::{Interactions, Tree};
 use rayon::prelude::*;
 
@@ -30,15 +31,16 @@ fn main() -> anyhow::Result<()> {
     };
     let map = read_matrix(std::path::Path::new(path))?;
     let y: Vec<f64> = map.iter().map(|&v| f64::from(v)).collect();
+    let lanes = Lanes::chosen()?;
     match map.ncols() {
-        2 => run::<2>(&y, &thetas),
-        3 => run::<3>(&y, &thetas),
+        2 => run::<2>(&y, &thetas, lanes),
+        3 => run::<3>(&y, &thetas, lanes),
         d => bail!("{d} columns: the map must have 2 or 3"),
     }
     Ok(())
 }
 
-fn run<const D: usize>(y: &[f64], thetas: &[f64]) {
+fn run<const D: usize>(y: &[f64], thetas: &[f64], lanes: Lanes) {
     let n = y.len() / D;
     let sample: Vec<usize> = (0..SAMPLE.min(n)).map(|s| s * n / SAMPLE.min(n)).collect();
     let exact: Vec<([f64; D], f64)> = sample
@@ -70,7 +72,7 @@ fn run<const D: usize>(y: &[f64], thetas: &[f64]) {
                 .par_iter()
                 .map_init(Interactions::default, |list, g| {
                     let mut part = Vec::with_capacity(g.len);
-                    tree.group_repulsion(g, theta2, list, |_, f, z| part.push((f, z)));
+                    tree.group_repulsion(g, theta2, lanes, list, |_, f, z| part.push((f, z)));
                     part
                 })
                 .collect();

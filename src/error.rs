@@ -204,6 +204,17 @@ pub enum ReduceError {
         /// What is wrong with it, in words.
         problem: String,
     },
+    /// An environment variable that steers the computation holds a value it does not accept
+    /// (e.g. `EMBEDSCOPE_SIMD`, [`crate::reduce::tsne::simd::SIMD_VAR`]).
+    #[error("{var}={value}: {problem}")]
+    Environment {
+        /// The variable.
+        var: &'static str,
+        /// Its value (lossily as text).
+        value: String,
+        /// What it may hold, in words.
+        problem: String,
+    },
     /// The input has too few rows for the method.
     #[error("the input has {n} point(s); at least {min} are needed")]
     TooFewPoints {

@@ -19,7 +19,10 @@ use rayon::prelude::*;
 
 use super::affinities::SparseP;
 use super::fft::FftField;
-use super::tree::{lanes_total, Interactions, Tree, LANES};
+#[cfg(target_arch = "x86_64")]
+use super::simd::avx_lanes;
+use super::simd::{lanes_total, LaneKernel, Lanes, LANES};
+use super::tree::{Interactions, Tree};
 
 /// How the repulsive forces are computed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,9 +47,11 @@ pub struct GradientStats {
     pub kl: Option<f64>,
 }
 
-/// Buffers reused across iterations.
-#[derive(Debug, Default)]
+/// Buffers reused across iterations, and the lanes of the sums.
+#[derive(Debug)]
 pub struct Workspace {
+    /// How the attractive and Barnes-Hut sums run ([`super::simd`]).
+    lanes: Lanes,
     /// Per point, in traversal order: attraction (D), repulsion (D), `Z_i`, KL part.
     terms: Vec<f64>,
     /// The embedding in float32, for the attractive sums.
@@ -57,9 +62,16 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// Empty buffers.
-    pub fn new() -> Self {
-        Self::default()
+    /// Empty buffers; the sums will run in `lanes` (normally [`Lanes::chosen`]).
+    pub fn new(lanes: Lanes) -> Self {
+        Self {
+            lanes,
+            terms: Vec::new(),
+            y32: Vec::new(),
+            quad: Tree::new(),
+            oct: Tree::new(),
+            field: FftField::new(),
+        }
     }
 }
 
@@ -87,6 +99,7 @@ pub fn gradient(
     let pass = Pass {
         y,
         y32: &ws.y32,
+        lanes: ws.lanes,
         p,
         exaggeration,
         want_kl,
@@ -126,6 +139,7 @@ struct Pass<'a> {
     y: &'a [f64],
     /// `y` in float32.
     y32: &'a [f32],
+    lanes: Lanes,
     p: &'a SparseP,
     exaggeration: f64,
     want_kl: bool,
@@ -161,7 +175,7 @@ impl Pass<'_> {
             parts
                 .into_par_iter()
                 .for_each_init(Interactions::default, |list, (g, part)| {
-                    tree.group_repulsion(g, theta2, list, |local, force, z| {
+                    tree.group_repulsion(g, theta2, self.lanes, list, |local, force, z| {
                         let t = &mut part[local * stride..(local + 1) * stride];
                         t[D..2 * D].copy_from_slice(&force);
                         t[2 * D] = z;
@@ -209,7 +223,13 @@ impl Pass<'_> {
     /// KL is wanted (else 0).
     fn attraction<const D: usize>(&self, i: usize, out: &mut [f64]) -> f64 {
         let (cols, vals) = self.p.row(i);
-        out.copy_from_slice(&attraction_sum::<D>(self.y32, i, cols, vals));
+        let sum = Attraction::<D> {
+            y: self.y32,
+            i,
+            cols,
+            vals,
+        };
+        out.copy_from_slice(&self.lanes.run(&sum));
         if !self.want_kl {
             return 0.0;
         }
@@ -230,111 +250,86 @@ impl Pass<'_> {
     }
 }
 
-/// Entries of a row of P summed side by side in [`attraction_sum`]: as many as the
-/// Barnes-Hut interaction sums use.
-const P_LANES: usize = LANES;
-
 /// `Σ_j P_ij w_ij (y_i - y_j)` over the entries `cols`, `vals` of row `i` of P, from the
 /// float32 embedding `y`: entry `e` is accumulated in float32 lane `e % 8`, and the lanes are
-/// added in float64 at the end. On x86-64 CPUs with AVX the eight lanes are one vector
-/// register ([`attraction_avx`]), elsewhere arrays ([`attraction_lanes`]): the same operations
-/// in the same order, so the same bits.
-fn attraction_sum<const D: usize>(y: &[f32], i: usize, cols: &[u32], vals: &[f32]) -> [f64; D] {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU has AVX, checked just above.
-        return unsafe { attraction_avx::<D>(y, i, cols, vals) };
-    }
-    attraction_lanes::<D>(y, i, cols, vals)
-}
-
-/// Adds entry `(j, pij)` to lane `l` of `acc`: the one scalar step both versions share.
-#[inline(always)]
-fn attract_entry<const D: usize>(
-    y: &[f32],
-    yi: &[f32; D],
-    (j, pij): (u32, f32),
-    acc: &mut [[f32; P_LANES]; D],
-    l: usize,
-) {
-    let yj: [f32; D] = point(y, j as usize);
-    let d: [f32; D] = std::array::from_fn(|k| yi[k] - yj[k]);
-    let mut d2 = d[0] * d[0];
-    for dk in &d[1..] {
-        d2 += dk * dk;
-    }
-    let pw = pij * (1.0 / (1.0 + d2));
-    for k in 0..D {
-        acc[k][l] += pw * d[k];
-    }
-}
-
-/// The float64 totals of the attraction's lanes, lane 0 first.
-fn attraction_totals<const D: usize>(acc: &[[f32; P_LANES]; D]) -> [f64; D] {
-    std::array::from_fn(|k| lanes_total(&acc[k]))
-}
-
-/// [`attraction_sum`] with arrays as lanes.
-fn attraction_lanes<const D: usize>(y: &[f32], i: usize, cols: &[u32], vals: &[f32]) -> [f64; D] {
-    let yi: [f32; D] = point(y, i);
-    let mut acc = [[0f32; P_LANES]; D];
-    for (e, (&j, &pij)) in cols.iter().zip(vals).enumerate() {
-        attract_entry(y, &yi, (j, pij), &mut acc, e % P_LANES);
-    }
-    attraction_totals(&acc)
-}
-
-/// [`attraction_sum`] with the eight lanes in one AVX register.
-///
-/// # Safety
-/// The CPU must support AVX.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-unsafe fn attraction_avx<const D: usize>(
-    y: &[f32],
+/// added in float64 at the end.
+struct Attraction<'a, const D: usize> {
+    y: &'a [f32],
     i: usize,
-    cols: &[u32],
-    vals: &[f32],
-) -> [f64; D] {
-    use std::arch::x86_64::{
-        _mm256_add_ps, _mm256_div_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
-        _mm256_set_ps, _mm256_setzero_ps, _mm256_storeu_ps, _mm256_sub_ps,
-    };
-    let yi: [f32; D] = point(y, i);
-    let one = _mm256_set1_ps(1.0);
-    let yiv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(yi[k]));
-    let mut accv = [_mm256_setzero_ps(); D];
-    let full = cols.len() / P_LANES * P_LANES;
-    for (js, ps) in cols[..full]
-        .chunks_exact(P_LANES)
-        .zip(vals[..full].chunks_exact(P_LANES))
-    {
-        let at: [usize; P_LANES] = std::array::from_fn(|l| js[l] as usize * D);
-        let d: [_; D] = std::array::from_fn(|k| {
-            let g = |l: usize| y[at[l] + k];
-            let yj = _mm256_set_ps(g(7), g(6), g(5), g(4), g(3), g(2), g(1), g(0));
-            _mm256_sub_ps(yiv[k], yj)
-        });
-        let mut d2 = _mm256_mul_ps(d[0], d[0]);
-        for dk in &d[1..] {
-            d2 = _mm256_add_ps(d2, _mm256_mul_ps(*dk, *dk));
-        }
-        // SAFETY: `ps` holds exactly 8 floats.
-        let p = unsafe { _mm256_loadu_ps(ps.as_ptr()) };
-        let pw = _mm256_mul_ps(p, _mm256_div_ps(one, _mm256_add_ps(one, d2)));
-        for k in 0..D {
-            accv[k] = _mm256_add_ps(accv[k], _mm256_mul_ps(pw, d[k]));
+    cols: &'a [u32],
+    vals: &'a [f32],
+}
+
+impl<const D: usize> Attraction<'_, D> {
+    /// Adds the entries from `from` on, one by one: the scalar step both versions share.
+    #[inline(always)]
+    fn add_entries(&self, yi: &[f32; D], from: usize, acc: &mut [[f32; LANES]; D]) {
+        for (e, (&j, &pij)) in self.cols.iter().zip(self.vals).enumerate().skip(from) {
+            let yj: [f32; D] = point(self.y, j as usize);
+            let d: [f32; D] = std::array::from_fn(|k| yi[k] - yj[k]);
+            let mut d2 = d[0] * d[0];
+            for dk in &d[1..] {
+                d2 += dk * dk;
+            }
+            let pw = pij * (1.0 / (1.0 + d2));
+            for k in 0..D {
+                acc[k][e % LANES] += pw * d[k];
+            }
         }
     }
-    let mut acc = [[0f32; P_LANES]; D];
-    for k in 0..D {
-        // SAFETY: each lane row holds 8 floats.
-        unsafe { _mm256_storeu_ps(acc[k].as_mut_ptr(), accv[k]) };
+}
+
+impl<const D: usize> LaneKernel for Attraction<'_, D> {
+    type Output = [f64; D];
+
+    fn portable(&self) -> [f64; D] {
+        let mut acc = [[0f32; LANES]; D];
+        self.add_entries(&point(self.y, self.i), 0, &mut acc);
+        acc.map(|lanes| lanes_total(&lanes))
     }
-    for (e, (&j, &pij)) in cols.iter().zip(vals).enumerate().skip(full) {
-        attract_entry(y, &yi, (j, pij), &mut acc, e % P_LANES);
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    unsafe fn avx(&self) -> [f64; D] {
+        use std::arch::x86_64::{
+            _mm256_add_ps, _mm256_div_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
+            _mm256_set_ps, _mm256_setzero_ps, _mm256_sub_ps,
+        };
+        let (y, cols, vals) = (self.y, self.cols, self.vals);
+        let yi: [f32; D] = point(y, self.i);
+        let one = _mm256_set1_ps(1.0);
+        let yiv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(yi[k]));
+        let mut accv = [_mm256_setzero_ps(); D];
+        let full = cols.len() / LANES * LANES;
+        for (js, ps) in cols[..full]
+            .chunks_exact(LANES)
+            .zip(vals[..full].chunks_exact(LANES))
+        {
+            let at: [usize; LANES] = std::array::from_fn(|l| js[l] as usize * D);
+            let d: [_; D] = std::array::from_fn(|k| {
+                let g = |l: usize| y[at[l] + k];
+                let yj = _mm256_set_ps(g(7), g(6), g(5), g(4), g(3), g(2), g(1), g(0));
+                _mm256_sub_ps(yiv[k], yj)
+            });
+            let mut d2 = _mm256_mul_ps(d[0], d[0]);
+            for dk in &d[1..] {
+                d2 = _mm256_add_ps(d2, _mm256_mul_ps(*dk, *dk));
+            }
+            // SAFETY: `ps` holds exactly 8 floats.
+            let p = unsafe { _mm256_loadu_ps(ps.as_ptr()) };
+            let pw = _mm256_mul_ps(p, _mm256_div_ps(one, _mm256_add_ps(one, d2)));
+            for k in 0..D {
+                accv[k] = _mm256_add_ps(accv[k], _mm256_mul_ps(pw, d[k]));
+            }
+        }
+        let mut acc = [[0f32; LANES]; D];
+        for (out, v) in acc.iter_mut().zip(&accv) {
+            // SAFETY: the caller guarantees AVX.
+            *out = unsafe { avx_lanes(*v) };
+        }
+        self.add_entries(&yi, full, &mut acc);
+        acc.map(|lanes| lanes_total(&lanes))
     }
-    attraction_totals(&acc)
 }
 
 /// Row `i` of the row-major `N x D` matrix `y`.
@@ -397,7 +392,7 @@ mod tests {
     fn bh_errors(dims: usize, thetas: &[f64]) -> Vec<f64> {
         let (y, p) = clustered_map(dims);
         let n = y.len() / dims;
-        let mut ws = Workspace::new();
+        let mut ws = Workspace::new(Lanes::chosen().expect("lanes"));
         let mut exact = vec![0.0; n * dims];
         let se = gradient(&y, dims, &p, 1.0, Method::Exact, &mut ws, true, &mut exact);
         let norm: f64 = exact.iter().map(|g| g * g).sum::<f64>().sqrt();
@@ -436,7 +431,7 @@ mod tests {
             let (y, p) = clustered_map(2);
             let y: Vec<f64> = y.iter().map(|v| v / shrink).collect();
             let n = y.len() / 2;
-            let mut ws = Workspace::new();
+            let mut ws = Workspace::new(Lanes::chosen().expect("lanes"));
             let mut exact = vec![0.0; n * 2];
             let se = gradient(&y, 2, &p, 1.0, Method::Exact, &mut ws, true, &mut exact);
             let mut fft = vec![0.0; n * 2];
@@ -460,50 +455,60 @@ mod tests {
         }
     }
 
-    #[test]
-    fn vector_and_plain_attraction_agree_to_the_bit() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
-        let y: Vec<f64> = (0..3 * 50).map(|_| rng.random_range(-30.0..30.0)).collect();
+    /// Rows of P of every length from 0 to 27 (full groups of 8 and every remainder) over 50
+    /// random points in `D` dimensions: the portable attraction matches float64 sums from the
+    /// float64 embedding (float32 rounding only), and every lane kind the CPU has gives the
+    /// portable bits. Without AVX only the portable lanes exist, and only the first check is
+    /// made.
+    fn check_attraction<const D: usize>() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9 + D as u64);
+        let y: Vec<f64> = (0..D * 50).map(|_| rng.random_range(-30.0..30.0)).collect();
         let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
-        // Rows of every length from 0 to 27: full groups of 8 and every remainder.
         for len in 0..28 {
             let cols: Vec<u32> = (0..len).map(|_| rng.random_range(0..50)).collect();
             let vals: Vec<f32> = (0..len).map(|_| rng.random_range(0.0..1e-3)).collect();
-            let plain = attraction_lanes::<3>(&y32, 7, &cols, &vals);
-            // Against float64 sums from the float64 embedding: float32 rounding only.
-            let mut direct = [0f64; 3];
+            let sum = Attraction::<D> {
+                y: &y32,
+                i: 7,
+                cols: &cols,
+                vals: &vals,
+            };
+            let plain = Lanes::Portable.run(&sum);
+            let mut direct = [0f64; D];
             let mut scale = 0f64;
             for (&j, &p) in cols.iter().zip(&vals) {
                 let p = f64::from(p);
-                let d: Vec<f64> = (0..3).map(|k| y[21 + k] - y[j as usize * 3 + k]).collect();
+                let d: Vec<f64> = (0..D)
+                    .map(|k| y[7 * D + k] - y[j as usize * D + k])
+                    .collect();
                 let w = 1.0 / (1.0 + d.iter().map(|v| v * v).sum::<f64>());
-                for k in 0..3 {
+                for k in 0..D {
                     direct[k] += p * w * d[k];
                     scale += (p * w * d[k]).abs();
                 }
             }
-            for k in 0..3 {
+            for k in 0..D {
                 assert!(
                     (plain[k] - direct[k]).abs() <= 1e-6 * scale,
-                    "{plain:?} {direct:?}"
+                    "{D}-D: {plain:?} {direct:?}"
                 );
             }
-            #[cfg(target_arch = "x86_64")]
-            {
-                assert!(
-                    std::arch::is_x86_feature_detected!("avx"),
-                    "this CPU has no AVX: the vector path cannot be checked here"
-                );
-                // SAFETY: AVX is present (asserted above).
-                let vector = unsafe { attraction_avx::<3>(&y32, 7, &cols, &vals) };
+            for lanes in Lanes::available() {
                 assert_eq!(
-                    vector.map(f64::to_bits),
+                    lanes.run(&sum).map(f64::to_bits),
                     plain.map(f64::to_bits),
-                    "length {len}"
+                    "{D}-D, length {len}, {lanes:?}"
                 );
-                assert_eq!(attraction_sum::<3>(&y32, 7, &cols, &vals), plain);
             }
         }
+    }
+
+    /// [`check_attraction`] in 2-D and 3-D: AVX and portable lanes agree to the bit where the
+    /// CPU has AVX; on other CPUs the portable lanes are checked against float64 alone.
+    #[test]
+    fn attraction_matches_float64_and_every_lane_kind_gives_the_same_bits() {
+        check_attraction::<2>();
+        check_attraction::<3>();
     }
 
     fn check_errors(dims: usize) {
@@ -530,7 +535,7 @@ mod tests {
         let x = Array2::from_shape_fn((n, 4), |_| rng.random::<f32>());
         let p = joint_probabilities(&KnnGraph::exact(x.view(), 9), 9, 3.0, None);
         let mut y: Vec<f64> = (0..n * 2).map(|_| rng.random::<f64>() * 2.0).collect();
-        let mut ws = Workspace::new();
+        let mut ws = Workspace::new(Lanes::chosen().expect("lanes"));
         let mut g = vec![0.0; n * 2];
         gradient(&y, 2, &p, 1.0, Method::Exact, &mut ws, true, &mut g);
         let mut scratch = vec![0.0; n * 2];

@@ -29,13 +29,16 @@
 //!
 //! A perplexity above `(N - 1) / 3` is refused with an error (not clamped).
 //!
-//! The result is deterministic for a given seed, whatever the number of rayon threads.
+//! The result is deterministic for a given seed, whatever the number of rayon threads, and
+//! the same with AVX or portable sums ([`simd`]; `EMBEDSCOPE_SIMD=portable` forces the
+//! latter, and a value it does not accept fails the run before any work).
 
 pub mod affinities;
 pub mod fft;
 pub mod gradient;
 pub mod observer;
 pub mod optimizer;
+pub mod simd;
 pub mod tree;
 
 #[cfg(test)]
@@ -50,6 +53,7 @@ use self::affinities::{conditionals, symmetrised, Lists};
 use self::gradient::Method;
 use self::observer::{IterationInfo, Observer};
 use self::optimizer::Schedule;
+use self::simd::Lanes;
 use super::knn::{Knn, KnnGraph, KnnParams, Metric, NeighborMethod};
 use super::{check_finite, pca, ReduceError};
 
@@ -433,9 +437,10 @@ pub struct TsneResult {
     pub neighbor_recall: Option<f64>,
 }
 
-/// Refuses data whose number of rows is not the one the parameters were checked for, and
-/// non-finite data.
-fn check_points(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<(), ReduceError> {
+/// What a run checks before any work: refuses data whose number of rows is not the one the
+/// parameters were checked for, non-finite data, and a value of [`simd::SIMD_VAR`] that is not
+/// accepted; returns the lanes of the sums.
+fn start(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<Lanes, ReduceError> {
     let n = data.nrows();
     if n != params.n_points {
         return Err(ReduceError::Shape(format!(
@@ -443,7 +448,8 @@ fn check_points(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<(), R
             params.n_points
         )));
     }
-    check_finite(data)
+    check_finite(data)?;
+    Lanes::chosen()
 }
 
 /// Embeds `data` (`N x D`, the `N` the parameters were checked for) with t-SNE, calling
@@ -465,7 +471,7 @@ pub fn fit(
     params: &ValidTsneParams,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
-    check_points(data, params)?;
+    let lanes = start(data, params)?;
     let k = params.neighbors();
     let graph = KnnGraph::find(data, k, &params.knn_params())?;
     let info = GraphInfo::of(&graph);
@@ -482,7 +488,7 @@ pub fn fit(
         };
         symmetrised(&lists, cond, Some(order))
     };
-    optimize_from(data, params, (info, None), build_p, observer)
+    optimize_from(data, params, lanes, (info, None), build_p, observer)
 }
 
 /// [`fit`] with a neighbour graph already found for the same data (by [`KnnGraph::find`],
@@ -499,7 +505,7 @@ pub fn fit_with_graph(
     scores: Option<ArrayView2<f32>>,
     observer: &mut dyn Observer,
 ) -> Result<TsneResult, ReduceError> {
-    check_points(data, params)?;
+    let lanes = start(data, params)?;
     if let Some(s) =
         scores.filter(|s| s.nrows() != params.n_points || s.ncols() < params.params.dims)
     {
@@ -526,6 +532,7 @@ pub fn fit_with_graph(
     optimize_from(
         data,
         params,
+        lanes,
         (GraphInfo::of(graph), scores),
         |order| symmetrised(&lists, conditionals(&lists, perplexity), Some(order)),
         observer,
@@ -552,10 +559,11 @@ impl GraphInfo {
 }
 
 /// P (from `build_p`, given the optimiser's point order), then the optimisation, from the
-/// principal-component `scores` when given.
+/// principal-component `scores` when given, with its sums in `lanes`.
 fn optimize_from(
     data: ArrayView2<f32>,
     params: &ValidTsneParams,
+    lanes: Lanes,
     (graph, scores): (GraphInfo, Option<ArrayView2<f32>>),
     build_p: impl FnOnce(&[u32]) -> affinities::SparseP,
     observer: &mut dyn Observer,
@@ -595,7 +603,15 @@ fn optimize_from(
         learning_rate,
     };
     let method = params.method();
-    let trace = optimizer::optimize(&mut y, p.dims, &affinity, method, &schedule, &mut observer)?;
+    let trace = optimizer::optimize(
+        &mut y,
+        p.dims,
+        &affinity,
+        method,
+        lanes,
+        &schedule,
+        &mut observer,
+    )?;
     let t_optimization = t_init + t.elapsed().as_secs_f64();
 
     let embedding = observer.original_order(&y);

@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use super::affinities::SparseP;
 use super::gradient::{gradient, Method, Workspace};
 use super::observer::{IterationInfo, Observer};
+use super::simd::Lanes;
 use crate::error::ReduceError;
 
 /// KL(P‖Q) is evaluated every this many iterations (and after the last).
@@ -64,17 +65,19 @@ pub struct Trace {
     pub final_kl: f64,
 }
 
-/// Runs the schedule on `y` (`N x dims`, row-major), in place.
+/// Runs the schedule on `y` (`N x dims`, row-major), in place, with the gradient's sums in
+/// `lanes`.
 pub fn optimize(
     y: &mut [f64],
     dims: usize,
     p: &SparseP,
     method: Method,
+    lanes: Lanes,
     schedule: &Schedule,
     observer: &mut dyn Observer,
 ) -> Result<Trace, ReduceError> {
     let n = y.len() / dims;
-    let mut ws = Workspace::new();
+    let mut ws = Workspace::new(lanes);
     let mut grad = vec![0.0; y.len()];
     let mut update = vec![0.0; y.len()];
     let mut gains = vec![1.0; y.len()];

@@ -14,7 +14,8 @@
 //! Walks are shared: the points are taken in groups (runs of consecutive subtrees, at most
 //! [`GROUP_SIZE`] points in all), and one walk per group builds an interaction list (summarised
 //! cells, and the points of the leaves too near to summarise) that every point of the group
-//! then sums in 8 lanes, one AVX register where the CPU has AVX (the same bits either way).
+//! then sums in 8 lanes, one AVX register where the CPU has AVX (the same bits either way;
+//! [`super::simd`] picks the lanes).
 //!
 //! Opening test: the openTSNE / scikit-learn one, on the cell's full **side** `s` and a
 //! distance `d` to the cell's centre of mass: the cell is summarised when `s / d < θ`,
@@ -25,6 +26,10 @@
 //! θ = 1 here.
 
 use rayon::prelude::*;
+
+#[cfg(target_arch = "x86_64")]
+use super::simd::avx_lanes;
+use super::simd::{lanes_total, LaneKernel, Lanes, LANES};
 
 /// Quantisation depth: bits per axis of the Morton code (cells down to `extent / 2^21`).
 pub const LEVELS: usize = 21;
@@ -210,11 +215,12 @@ impl<const D: usize> Tree<D> {
     /// test, so each point's accuracy is at least that of classic Barnes-Hut at the same θ.
     /// Cells holding any of the group's points are always opened, and near leaves are visited
     /// point by point.
-    /// The interaction list is then summed for every point of the group in lanes of 8.
+    /// The interaction list is then summed for every point of the group in `lanes`.
     pub fn group_repulsion(
         &self,
         group: &Group,
         theta2: f32,
+        lanes: Lanes,
         list: &mut Interactions<D>,
         mut out: impl FnMut(usize, [f64; D], f64),
     ) {
@@ -257,7 +263,7 @@ impl<const D: usize> Tree<D> {
         // Every point of the group is in the list once, as itself: at distance 0 it adds
         // exactly 1 to its own `z` and nothing to its force, which is taken off.
         for (local, y) in points.iter().enumerate() {
-            let (f, z) = list.sum(y);
+            let (f, z) = list.sum(lanes, y);
             out(local, f, z - 1.0);
         }
     }
@@ -283,9 +289,6 @@ pub struct Interactions<const D: usize> {
     blocks: Vec<Block<D>>,
     len: usize,
 }
-
-/// Entries per block (lanes of the sums).
-pub(super) const LANES: usize = 8;
 
 /// [`LANES`] entries: coordinates by axis, then the counts.
 #[derive(Debug, Clone, Copy)]
@@ -316,68 +319,28 @@ impl<const D: usize> Interactions<D> {
         self.len += 1;
     }
 
-    /// `Σ count · q² (y - x)` and `Σ count · q` over the entries, `q = 1 / (1 + |y - x|²)`.
-    ///
-    /// Each lane accumulates its entries in float32, in list order; the lanes are then summed
-    /// in float64. On x86-64 CPUs with AVX the lanes are one vector register
-    /// ([`Self::sum_avx`]), elsewhere plain arrays ([`Self::sum_lanes`]): the same operations
-    /// in the same order (no fused multiply-adds), so the same bits either way.
-    fn sum(&self, y: &[f32; D]) -> ([f64; D], f64) {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx") {
-            // SAFETY: the CPU has AVX, checked just above.
-            return unsafe { self.sum_avx(y) };
-        }
-        self.sum_lanes(y)
+    /// `Σ count · q² (y - x)` and `Σ count · q` over the entries, `q = 1 / (1 + |y - x|²)`,
+    /// in `lanes` ([`InteractionSum`]).
+    fn sum(&self, lanes: Lanes, y: &[f32; D]) -> ([f64; D], f64) {
+        lanes.run(&InteractionSum { list: self, y })
     }
+}
 
-    /// [`Self::sum`] with 8-lane AVX vectors.
-    ///
-    /// # Safety
-    /// The CPU must support AVX.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx")]
-    unsafe fn sum_avx(&self, y: &[f32; D]) -> ([f64; D], f64) {
-        use std::arch::x86_64::{
-            _mm256_add_ps, _mm256_div_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
-            _mm256_setzero_ps, _mm256_storeu_ps, _mm256_sub_ps,
-        };
-        let one = _mm256_set1_ps(1.0);
-        let yv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(y[k]));
-        let mut f = [_mm256_setzero_ps(); D];
-        let mut z = _mm256_setzero_ps();
-        for b in &self.blocks {
-            let mut d = [_mm256_setzero_ps(); D];
-            let mut d2 = _mm256_setzero_ps();
-            for k in 0..D {
-                // SAFETY: each row holds exactly 8 floats.
-                d[k] = _mm256_sub_ps(yv[k], unsafe { _mm256_loadu_ps(b.coords[k].as_ptr()) });
-                d2 = _mm256_add_ps(d2, _mm256_mul_ps(d[k], d[k]));
-            }
-            let q = _mm256_div_ps(one, _mm256_add_ps(one, d2));
-            // SAFETY: as above.
-            let cq = _mm256_mul_ps(unsafe { _mm256_loadu_ps(b.counts.as_ptr()) }, q);
-            z = _mm256_add_ps(z, cq);
-            let cqq = _mm256_mul_ps(cq, q);
-            for k in 0..D {
-                f[k] = _mm256_add_ps(f[k], _mm256_mul_ps(cqq, d[k]));
-            }
-        }
-        let lanes = |v| {
-            let mut out = [0f32; LANES];
-            // SAFETY: `out` holds 8 floats.
-            unsafe { _mm256_storeu_ps(out.as_mut_ptr(), v) };
-            out
-        };
-        let (fl, zl): ([[f32; LANES]; D], _) = (std::array::from_fn(|k| lanes(f[k])), lanes(z));
-        lane_totals(&fl, &zl)
-    }
+/// The sums of [`Interactions::sum`] for the point `y`: each lane accumulates its entries in
+/// float32, in list order; the lanes are then summed in float64.
+struct InteractionSum<'a, const D: usize> {
+    list: &'a Interactions<D>,
+    y: &'a [f32; D],
+}
 
-    /// [`Self::sum`] with arrays as lanes.
-    fn sum_lanes(&self, y: &[f32; D]) -> ([f64; D], f64) {
+impl<const D: usize> LaneKernel for InteractionSum<'_, D> {
+    type Output = ([f64; D], f64);
+
+    fn portable(&self) -> Self::Output {
+        let y = self.y;
         let mut f = [[0f32; LANES]; D];
         let mut z = [0f32; LANES];
-        for b in &self.blocks {
+        for b in &self.list.blocks {
             let mut d = [[0f32; LANES]; D];
             let mut d2 = [0f32; LANES];
             for k in 0..D {
@@ -397,16 +360,48 @@ impl<const D: usize> Interactions<D> {
         }
         lane_totals(&f, &z)
     }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    unsafe fn avx(&self) -> Self::Output {
+        use std::arch::x86_64::{
+            _mm256_add_ps, _mm256_div_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps,
+            _mm256_setzero_ps, _mm256_sub_ps,
+        };
+        let one = _mm256_set1_ps(1.0);
+        let yv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(self.y[k]));
+        let mut f = [_mm256_setzero_ps(); D];
+        let mut z = _mm256_setzero_ps();
+        for b in &self.list.blocks {
+            let mut d = [_mm256_setzero_ps(); D];
+            let mut d2 = _mm256_setzero_ps();
+            for k in 0..D {
+                // SAFETY: each row holds exactly 8 floats.
+                d[k] = _mm256_sub_ps(yv[k], unsafe { _mm256_loadu_ps(b.coords[k].as_ptr()) });
+                d2 = _mm256_add_ps(d2, _mm256_mul_ps(d[k], d[k]));
+            }
+            let q = _mm256_div_ps(one, _mm256_add_ps(one, d2));
+            // SAFETY: as above.
+            let cq = _mm256_mul_ps(unsafe { _mm256_loadu_ps(b.counts.as_ptr()) }, q);
+            z = _mm256_add_ps(z, cq);
+            let cqq = _mm256_mul_ps(cq, q);
+            for k in 0..D {
+                f[k] = _mm256_add_ps(f[k], _mm256_mul_ps(cqq, d[k]));
+            }
+        }
+        let mut fl = [[0f32; LANES]; D];
+        for (out, v) in fl.iter_mut().zip(&f) {
+            // SAFETY: the caller guarantees AVX.
+            *out = unsafe { avx_lanes(*v) };
+        }
+        // SAFETY: as above.
+        lane_totals(&fl, &unsafe { avx_lanes(z) })
+    }
 }
 
 /// The float64 totals of per-lane force and `z` sums.
 fn lane_totals<const D: usize>(f: &[[f32; LANES]; D], z: &[f32; LANES]) -> ([f64; D], f64) {
     (std::array::from_fn(|k| lanes_total(&f[k])), lanes_total(z))
-}
-
-/// The float64 sum of float32 lanes, lane 0 first.
-pub(super) fn lanes_total(lanes: &[f32; LANES]) -> f64 {
-    lanes.iter().map(|&v| f64::from(v)).sum()
 }
 
 /// Spreads the low [`LEVELS`] bits of `v` so that consecutive bits land `D` apart.
@@ -446,50 +441,56 @@ mod tests {
         assert_eq!(seen, (0..200).collect::<Vec<u32>>());
     }
 
-    #[test]
-    fn vector_and_plain_interaction_sums_agree_to_the_bit() {
+    /// 37 random entries in `D` dimensions (four full blocks of 8 and a padded one): the
+    /// portable sums match float64 sums of the same entries, and every lane kind the CPU has
+    /// gives the portable bits. Without AVX only the portable lanes exist, and only the first
+    /// check is made.
+    fn check_interaction_sums<const D: usize>() {
         use rand::{Rng, SeedableRng};
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let mut list = Interactions::<3>::default();
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5 + D as u64);
+        let mut list = Interactions::<D>::default();
         let mut entries = Vec::new();
-        // 37 entries: four full blocks of 8 and a padded one.
         for _ in 0..37 {
-            let at: [f32; 3] = std::array::from_fn(|_| rng.random_range(-40.0..40.0));
+            let at: [f32; D] = std::array::from_fn(|_| rng.random_range(-40.0..40.0));
             let count = rng.random_range(1..20) as f32;
             list.push(at, count);
             entries.push((at, count));
         }
-        let y = [1.5f32, -2.0, 0.25];
-        let plain = list.sum_lanes(&y);
-        // Against float64 sums of the same entries.
-        let (mut f, mut z) = ([0f64; 3], 0f64);
+        let y: [f32; D] = std::array::from_fn(|k| [1.5f32, -2.0, 0.25][k]);
+        let plain = list.sum(Lanes::Portable, &y);
+        let (mut f, mut z) = ([0f64; D], 0f64);
         for (at, count) in &entries {
-            let d: [f64; 3] = std::array::from_fn(|k| f64::from(y[k] - at[k]));
+            let d: [f64; D] = std::array::from_fn(|k| f64::from(y[k] - at[k]));
             let q = 1.0 / (1.0 + d.iter().map(|v| v * v).sum::<f64>());
             z += f64::from(*count) * q;
-            for k in 0..3 {
+            for k in 0..D {
                 f[k] += f64::from(*count) * q * q * d[k];
             }
         }
-        assert!((plain.1 - z).abs() < 1e-5 * z, "{} vs {z}", plain.1);
-        for k in 0..3 {
+        assert!((plain.1 - z).abs() < 1e-5 * z, "{D}-D: {} vs {z}", plain.1);
+        for k in 0..D {
             assert!(
                 (plain.0[k] - f[k]).abs() < 1e-5 * (1e-3 + f[k].abs()),
-                "{plain:?} {f:?}"
+                "{D}-D: {plain:?} {f:?}"
             );
         }
-        #[cfg(target_arch = "x86_64")]
-        {
-            assert!(
-                std::arch::is_x86_feature_detected!("avx"),
-                "this CPU has no AVX: the vector path cannot be checked here"
+        for lanes in Lanes::available() {
+            let got = list.sum(lanes, &y);
+            assert_eq!(
+                got.0.map(f64::to_bits),
+                plain.0.map(f64::to_bits),
+                "{D}-D, {lanes:?}"
             );
-            // SAFETY: AVX is present (asserted above).
-            let vector = unsafe { list.sum_avx(&y) };
-            assert_eq!(vector.0.map(f64::to_bits), plain.0.map(f64::to_bits));
-            assert_eq!(vector.1.to_bits(), plain.1.to_bits());
-            assert_eq!(list.sum(&y), plain);
+            assert_eq!(got.1.to_bits(), plain.1.to_bits(), "{D}-D, {lanes:?}");
         }
+    }
+
+    /// [`check_interaction_sums`] in 2-D and 3-D: AVX and portable lanes agree to the bit where
+    /// the CPU has AVX; on other CPUs the portable lanes are checked against float64 alone.
+    #[test]
+    fn interaction_sums_match_float64_and_every_lane_kind_gives_the_same_bits() {
+        check_interaction_sums::<2>();
+        check_interaction_sums::<3>();
     }
 
     #[test]
@@ -504,7 +505,7 @@ mod tests {
         let mut got = vec![([0.0; 3], 0.0); n];
         let mut list = Interactions::default();
         for g in t.groups() {
-            t.group_repulsion(&g, 0.0, &mut list, |local, f, z| {
+            t.group_repulsion(&g, 0.0, Lanes::Portable, &mut list, |local, f, z| {
                 got[g.start + local] = (f, z)
             });
         }
