@@ -1,5 +1,6 @@
-//! `embedscope tsne` end to end: a small run with its report, and bad inputs that must fail
-//! with a clear message, a non-zero exit and no output file.
+//! `embedscope tsne` end to end: a small run with its report, the same bytes with AVX or
+//! portable lanes (`EMBEDSCOPE_SIMD`), and bad inputs that must fail with a clear message, a
+//! non-zero exit and no output file.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -9,11 +10,22 @@ use embedscope::reduce::quality::knn_accuracy;
 use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 
+/// The variable that picks the lanes of the t-SNE sums (`reduce::tsne::simd`).
+const SIMD_VAR: &str = "EMBEDSCOPE_SIMD";
+
+/// Runs `embedscope` with `args` and `EMBEDSCOPE_SIMD` unset.
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_embedscope"))
-        .args(args)
-        .output()
-        .expect("binary runs")
+    run_simd(None, args)
+}
+
+/// Runs `embedscope` with `args` and `EMBEDSCOPE_SIMD` set to `simd` (`None`: unset).
+fn run_simd(simd: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_embedscope"));
+    match simd {
+        Some(value) => command.env(SIMD_VAR, value),
+        None => command.env_remove(SIMD_VAR),
+    };
+    command.args(args).output().expect("binary runs")
 }
 
 /// Three separated blobs in 6-D (unit-cube jitter from an LCG around centres 10 apart), as
@@ -100,6 +112,17 @@ fn small_run_writes_embedding_and_report_independent_of_threads() {
 /// Runs `tsne` on `input` with extra flags; asserts failure, a message containing each of
 /// `wanted`, and no output file.
 fn assert_fails(dir: &Path, input: &Path, extra: &[&str], wanted: &[&str]) {
+    assert_fails_with(None, dir, input, extra, wanted);
+}
+
+/// [`assert_fails`] with `EMBEDSCOPE_SIMD` set to `simd` (`None`: unset).
+fn assert_fails_with(
+    simd: Option<&str>,
+    dir: &Path,
+    input: &Path,
+    extra: &[&str],
+    wanted: &[&str],
+) {
     let out = dir.join("out.npy");
     let mut args = vec![
         "tsne",
@@ -108,7 +131,7 @@ fn assert_fails(dir: &Path, input: &Path, extra: &[&str], wanted: &[&str]) {
         out.to_str().unwrap(),
     ];
     args.extend_from_slice(extra);
-    let o = run(&args);
+    let o = run_simd(simd, &args);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "succeeded: {args:?}");
     assert!(err.starts_with("error: "), "{err}");
@@ -185,6 +208,69 @@ fn bad_inputs_fail_cleanly() {
     assert_fails(d, &ragged, &[], &["ragged.tsv", "line 2", "ragged"]);
 
     assert_fails(d, &d.join("missing.npy"), &[], &["missing.npy"]);
+}
+
+/// A value of `EMBEDSCOPE_SIMD` other than `auto` or `portable` stops the run with a message
+/// that names the variable, the value and the accepted ones.
+#[test]
+fn an_unknown_simd_value_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tsv = d.join("ok.tsv");
+    std::fs::write(&tsv, blobs_tsv(30)).unwrap();
+    for bad in ["avx512", "Portable"] {
+        assert_fails_with(
+            Some(bad),
+            d,
+            &tsv,
+            &["--perplexity", "3"],
+            &[
+                "ok.tsv",
+                &format!("EMBEDSCOPE_SIMD={bad}"),
+                "must be unset, auto or portable",
+            ],
+        );
+    }
+}
+
+/// Whole runs with the portable lanes (`EMBEDSCOPE_SIMD=portable`) write the same bytes as
+/// with the default lanes (unset, and `auto`): AVX where the CPU has it. Barnes-Hut in 2-D
+/// and 3-D (lane sums for the attraction and the repulsion) and FFT in 2-D (for the
+/// attraction). On a CPU without AVX every run takes the portable lanes, and this checks only
+/// that the values are accepted and the runs deterministic.
+#[test]
+fn portable_lanes_write_the_same_bytes_as_the_default_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("x.tsv");
+    std::fs::write(&input, blobs_tsv(300)).unwrap();
+    for (dims, method) in [("2", "bh"), ("3", "bh"), ("2", "fft")] {
+        let outputs: Vec<Vec<u8>> = [None, Some("auto"), Some("portable")]
+            .into_iter()
+            .map(|simd| {
+                let name = format!("{dims}-{method}-{}.npy", simd.unwrap_or("unset"));
+                let out = dir.path().join(name);
+                let mut args = vec![
+                    "tsne",
+                    input.to_str().unwrap(),
+                    "--out",
+                    out.to_str().unwrap(),
+                ];
+                args.extend(["--dims", dims, "--method", method]);
+                args.extend(["--perplexity", "10", "--iterations", "400"]);
+                let o = run_simd(simd, &args);
+                assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                let y = read_matrix(&out).unwrap();
+                assert_eq!(y.dim(), (300, dims.parse().unwrap()));
+                assert!(y.iter().all(|v| v.is_finite()));
+                std::fs::read(&out).unwrap()
+            })
+            .collect();
+        assert!(outputs[0] == outputs[1], "{dims}-D {method}: auto differs");
+        assert!(
+            outputs[0] == outputs[2],
+            "{dims}-D {method}: the portable lanes give other bytes"
+        );
+    }
 }
 
 /// `n` points around `centres` centres spread `gap` apart along the axes of a 10-d space
