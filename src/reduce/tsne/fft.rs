@@ -31,6 +31,7 @@
 
 use std::sync::Arc;
 
+use ndarray::{ArrayViewMut2, Axis};
 use rayon::prelude::*;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
@@ -104,49 +105,6 @@ impl Plans {
             c2r: real.plan_fft_inverse(len),
             forward: complex.plan_fft_forward(len),
             inverse: complex.plan_fft_inverse(len),
-        }
-    }
-}
-
-/// A raw pointer to a row-major matrix whose columns are handed to parallel tasks, one column
-/// per task, so no two tasks touch the same element.
-#[derive(Clone, Copy)]
-struct Columns<T> {
-    ptr: *mut T,
-    rows: usize,
-    cols: usize,
-}
-
-// SAFETY: tasks only access disjoint columns (see `Columns::get`/`set` callers).
-unsafe impl<T: Send> Send for Columns<T> {}
-unsafe impl<T: Send> Sync for Columns<T> {}
-
-impl<T: Copy> Columns<T> {
-    fn new(data: &mut [T], cols: usize) -> Self {
-        Self {
-            ptr: data.as_mut_ptr(),
-            rows: data.len() / cols,
-            cols,
-        }
-    }
-
-    /// Copies column `c` into `out[..rows]`.
-    ///
-    /// # Safety
-    /// No other task may access column `c` meanwhile.
-    unsafe fn read(&self, c: usize, out: &mut [T]) {
-        for (r, o) in out[..self.rows].iter_mut().enumerate() {
-            *o = *self.ptr.add(r * self.cols + c);
-        }
-    }
-
-    /// Writes `src[..rows]` into column `c`.
-    ///
-    /// # Safety
-    /// No other task may access column `c` meanwhile.
-    unsafe fn write(&self, c: usize, src: &[T]) {
-        for (r, s) in src[..self.rows].iter().enumerate() {
-            *self.ptr.add(r * self.cols + c) = *s;
         }
     }
 }
@@ -357,11 +315,13 @@ impl FftField {
                 );
             // Columns (along x): forward, multiply by the kernel, inverse; rows >= m of the
             // padded input are zero and of the output are not needed.
-            let cols = Columns::new(&mut self.spectrum, half);
             let kernel = &self.kernel;
-            (0..half)
+            ArrayViewMut2::from_shape((m, half), &mut self.spectrum[..])
+                .expect("the spectrum is m x (m + 1)")
+                .axis_iter_mut(Axis(1))
                 .into_par_iter()
                 .with_min_len(LINES_PER_TASK)
+                .enumerate()
                 .for_each_init(
                     || {
                         let scratch = plans
@@ -373,17 +333,19 @@ impl FftField {
                             vec![Complex::default(); scratch],
                         )
                     },
-                    |(buf, scratch), ky| {
-                        // SAFETY: this task is the only one touching column `ky`.
-                        unsafe { cols.read(ky, buf) };
+                    |(buf, scratch), (ky, mut col)| {
+                        for (b, &c) in buf.iter_mut().zip(col.iter()) {
+                            *b = c;
+                        }
                         buf[m..].fill(Complex::default());
                         plans.forward.process_with_scratch(buf, scratch);
                         for (kx, v) in buf.iter_mut().enumerate() {
                             *v *= kernel[kx.min(len - kx) * half + ky] * scale;
                         }
                         plans.inverse.process_with_scratch(buf, scratch);
-                        // SAFETY: as above.
-                        unsafe { cols.write(ky, buf) };
+                        for (c, &b) in col.iter_mut().zip(buf.iter()) {
+                            *c = b;
+                        }
                     },
                 );
             // Rows back to real values; the first m of each are the potentials.
@@ -494,29 +456,27 @@ fn kernel_spectrum(plans: &Plans, m: usize, side: f64) -> Vec<f64> {
             }
         },
     );
-    let cols = Columns::new(&mut rows, half);
-    (0..half).into_par_iter().for_each_init(
-        || {
-            (
-                vec![Complex::default(); len],
-                vec![0.0; half],
-                vec![Complex::default(); plans.forward.get_inplace_scratch_len()],
-            )
-        },
-        |(buf, col, scratch), ky| {
-            // SAFETY: this task is the only one touching column `ky`.
-            unsafe { cols.read(ky, col) };
-            for (tx, v) in buf.iter_mut().enumerate() {
-                *v = Complex::new(col[tx.min(len - tx)], 0.0);
-            }
-            plans.forward.process_with_scratch(buf, scratch);
-            for (o, v) in col.iter_mut().zip(buf.iter()) {
-                *o = v.re;
-            }
-            // SAFETY: as above.
-            unsafe { cols.write(ky, col) };
-        },
-    );
+    ArrayViewMut2::from_shape((half, half), &mut rows[..])
+        .expect("the rows are (m + 1) x (m + 1)")
+        .axis_iter_mut(Axis(1))
+        .into_par_iter()
+        .for_each_init(
+            || {
+                (
+                    vec![Complex::default(); len],
+                    vec![Complex::default(); plans.forward.get_inplace_scratch_len()],
+                )
+            },
+            |(buf, scratch), mut col| {
+                for (tx, v) in buf.iter_mut().enumerate() {
+                    *v = Complex::new(col[tx.min(len - tx)], 0.0);
+                }
+                plans.forward.process_with_scratch(buf, scratch);
+                for (o, v) in col.iter_mut().zip(buf.iter()) {
+                    *o = v.re;
+                }
+            },
+        );
     rows
 }
 
