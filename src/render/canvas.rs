@@ -1,6 +1,7 @@
 //! What every picture shares: the page layout (header, plot, legend,
 //! footer), the data-to-pixel view, the legend and header drawing, an RGB raster with disc
-//! drawing, input validation and atomic PNG output.
+//! drawing, input validation and atomic PNG output. The layout's [`Rect`] and [`Theme`] come
+//! from [`super::page`], which the legend uses too.
 
 use std::path::Path;
 
@@ -8,26 +9,18 @@ use ndarray::ArrayView2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, RGBColor};
+use plotters::style::FontStyle;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 
 use super::colouring::Colouring;
 use super::legend::Legend;
+use super::page::{draw_err, rgb};
+pub use super::page::{Rect, Theme};
 use super::palette::{self, Rgb};
 use super::text::{fit_text, register_fonts, RasterBackend, FONT};
 use crate::error::RenderError;
 use crate::fsutil::write_atomic;
-
-/// Converts a palette colour for plotters.
-pub fn rgb(c: Rgb) -> RGBColor {
-    RGBColor(c[0], c[1], c[2])
-}
-
-/// Turns any plotters drawing error into [`RenderError::Draw`].
-pub fn draw_err<E: std::fmt::Display>(e: E) -> RenderError {
-    RenderError::Draw(e.to_string())
-}
 
 /// Checks that `points` has `columns` columns (`min..=max`), that `colouring` is for as many
 /// points (a [`Colouring::Single`] fits any number), that there are points, and only finite
@@ -105,98 +98,12 @@ pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
     }
 }
 
-/// A number as people write it: 3 significant digits (whole numbers in full), no trailing
-/// zeros, a true minus sign, exponents outside 0.001-999,999 ("−2.5", "50", "0.3", "2.5e7").
-pub fn number_label(v: f64) -> String {
-    if !v.is_finite() {
-        return "none".to_string();
-    }
-    let a = v.abs();
-    let trim = |t: String| {
-        if t.contains('.') {
-            t.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            t
-        }
-    };
-    let s = if a != 0.0 && !(1e-3..1e6).contains(&a) {
-        let t = format!("{a:.2e}");
-        let (mantissa, exponent) = t.split_once('e').expect("an exponent");
-        format!("{}e{exponent}", trim(mantissa.to_string()))
-    } else {
-        let decimals = if a == 0.0 {
-            0
-        } else {
-            (2 - a.log10().floor() as i32).clamp(0, 6) as usize
-        };
-        trim(format!("{a:.decimals$}"))
-    };
-    if v < 0.0 && s != "0" {
-        format!("\u{2212}{s}")
-    } else {
-        s
-    }
-}
-
 /// A fixed pseudo-random drawing order, so that no class is systematically painted over
 /// the others (inputs are often sorted by label). Same `n`, same order, on every machine.
 pub fn draw_order(n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed_0fd0));
     order
-}
-
-/// An axis-aligned pixel rectangle, `x0..x1` by `y0..y1`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rect {
-    /// Left edge.
-    pub x0: i32,
-    /// Top edge.
-    pub y0: i32,
-    /// Right edge (exclusive).
-    pub x1: i32,
-    /// Bottom edge (exclusive).
-    pub y1: i32,
-}
-
-impl Rect {
-    /// Width in pixels.
-    pub fn width(&self) -> i32 {
-        self.x1 - self.x0
-    }
-    /// Height in pixels.
-    pub fn height(&self) -> i32 {
-        self.y1 - self.y0
-    }
-}
-
-/// Text sizes and spacing for a page, all scaled with its size.
-#[derive(Debug, Clone, Copy)]
-pub struct Theme {
-    /// Outer margin in pixels.
-    pub margin: i32,
-    /// Title font size.
-    pub title: f64,
-    /// Subtitle font size.
-    pub subtitle: f64,
-    /// Legend and footer font size.
-    pub body: f64,
-    /// Tick label font size.
-    pub small: f64,
-}
-
-impl Theme {
-    /// The theme for a `width x height` page.
-    pub fn for_size(width: u32, height: u32) -> Self {
-        let s = (f64::from(width.min(height)) / 640.0).clamp(0.6, 3.0);
-        Self {
-            margin: (16.0 * s).round() as i32,
-            title: 27.0 * s,
-            subtitle: 18.0 * s,
-            body: 17.0 * s,
-            small: 14.0 * s,
-        }
-    }
 }
 
 /// Where things go on a page: a header (title, subtitle), the plot, the legend on the right
@@ -520,20 +427,6 @@ mod tests {
         );
         let (_, y) = v.to_px(0.0, 0.0);
         assert!((y - 210.0).abs() < 1e-3, "{y}");
-    }
-
-    #[test]
-    fn numbers_read_naturally() {
-        assert_eq!(number_label(50.0), "50");
-        assert_eq!(number_label(-2.5), "\u{2212}2.5");
-        assert_eq!(number_label(-0.0), "0");
-        assert_eq!(number_label(0.30000000000000004), "0.3");
-        assert_eq!(number_label(1234.5678), "1235");
-        assert_eq!(number_label(123.45), "123");
-        assert_eq!(number_label(0.012346), "0.0123");
-        assert_eq!(number_label(2.5e7), "2.5e7");
-        assert_eq!(number_label(-3e-5), "\u{2212}3e-5");
-        assert_eq!(number_label(f64::INFINITY), "none");
     }
 
     #[test]

@@ -13,8 +13,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
-use super::canvas::{draw_err, number_label, rgb, Rect, Theme};
 use super::colouring::{group_thousands, viridis, ClassKind, Colouring, Scale, MISSING};
+use super::page::{draw_err, number_label, rgb, Rect, Theme};
 use super::palette::{self, Rgb};
 use super::text::{cut_end, cut_middle, fit_text, text_size, FONT};
 use crate::error::RenderError;

@@ -13,6 +13,7 @@ pub mod canvas;
 pub mod colouring;
 pub mod digits;
 pub mod legend;
+pub mod page;
 pub mod palette;
 pub mod scatter;
 pub mod text;

@@ -12,10 +12,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::canvas::{
-    self, auto_radius, check_radius, check_size, column_range, draw_err, draw_order, number_label,
-    rgb, validate, Layout, Raster, Rect, View,
+    self, auto_radius, check_radius, check_size, column_range, draw_order, validate, Layout,
+    Raster, View,
 };
 use super::colouring::Colouring;
+use super::page::{draw_err, number_label, rgb, Rect};
 use super::palette;
 use super::text::FONT;
 use crate::error::RenderError;

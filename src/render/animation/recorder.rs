@@ -12,8 +12,9 @@ use super::{check_gif_path, quantile, sample, sample_note, GifOptions};
 use crate::error::RenderError;
 use crate::progress::Progress;
 use crate::reduce::tsne::observer::{IterationInfo, Observer};
-use crate::render::canvas::{disc, draw_order, stamp, Rect, View};
+use crate::render::canvas::{disc, draw_order, stamp, View};
 use crate::render::colouring::Colouring;
+use crate::render::page::Rect;
 use crate::render::palette::{GifPalette, Rgb, RAMP_STEPS};
 
 /// One recorded t-SNE state.

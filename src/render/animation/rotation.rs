@@ -16,8 +16,9 @@ use super::encode::encode_gif;
 use super::{check_gif_path, quantile, sample, sample_note, GifOptions};
 use crate::error::RenderError;
 use crate::progress::Progress;
-use crate::render::canvas::{disc, draw_err, rgb, stamp, validate, Layout, Raster, View};
+use crate::render::canvas::{disc, stamp, validate, Layout, Raster, View};
 use crate::render::colouring::Colouring;
+use crate::render::page::{draw_err, rgb};
 use crate::render::palette::{self, fog, GifPalette, Rgb, FOG_LEVELS, RAMP_STEPS};
 use crate::render::text::FONT;
 
