@@ -18,36 +18,9 @@ use std::collections::HashMap;
 use super::palette::{Rgb, CLASS_COLOURS};
 use crate::data::metadata::{Column, Values};
 
-/// Categorical colours: Tableau 10 (as drawn since the first pictures), then the light
-/// companions of Tableau 20 — twenty colours chosen to stay distinguishable on white for the
-/// common colour-vision deficiencies when paired with the legend's names.
-pub const PALETTE: [Rgb; 20] = [
-    CLASS_COLOURS[0],
-    CLASS_COLOURS[1],
-    CLASS_COLOURS[2],
-    CLASS_COLOURS[3],
-    CLASS_COLOURS[4],
-    CLASS_COLOURS[5],
-    CLASS_COLOURS[6],
-    CLASS_COLOURS[7],
-    CLASS_COLOURS[8],
-    CLASS_COLOURS[9],
-    [0xa0, 0xcb, 0xe8], // light blue
-    [0xff, 0xbe, 0x7d], // light orange
-    [0x8c, 0xd1, 0x7d], // light green
-    [0xb6, 0x99, 0x2d], // olive
-    [0x49, 0x98, 0x94], // dark teal
-    [0xd4, 0xa6, 0xc8], // light purple
-    [0x86, 0xbc, 0xb6], // light teal
-    [0xd3, 0x72, 0x95], // raspberry
-    [0xd7, 0xb5, 0xa6], // light brown
-    [0x2f, 0x4b, 0x7c], // navy
-];
+// The colours the rule hands out, defined with the others in `palette`.
+pub use super::palette::{viridis, viridis_ramp, MISSING, OTHER, PALETTE, VIRIDIS};
 
-/// The colour of the "other" class (classes beyond the palette).
-pub const OTHER: Rgb = [0xc4, 0xc4, 0xc4];
-/// The colour of missing values, and of every point when there is no column.
-pub const MISSING: Rgb = [0x9a, 0x9a, 0x9a];
 /// The single colour of points without metadata.
 pub const SINGLE: Rgb = CLASS_COLOURS[0];
 
@@ -55,19 +28,6 @@ pub const SINGLE: Rgb = CLASS_COLOURS[0];
 pub const MAX_INTEGER_CATEGORIES: usize = 50;
 /// Float columns with at most this many distinct values are categorical.
 pub const MAX_FLOAT_CATEGORIES: usize = 12;
-
-/// Viridis at 9 evenly spaced stops (matplotlib's), interpolated linearly.
-pub const VIRIDIS: [Rgb; 9] = [
-    [0x44, 0x01, 0x54],
-    [0x47, 0x2d, 0x7b],
-    [0x3b, 0x52, 0x8b],
-    [0x2c, 0x72, 0x8e],
-    [0x21, 0x91, 0x8c],
-    [0x28, 0xae, 0x80],
-    [0x5e, 0xc9, 0x62],
-    [0xad, 0xdc, 0x30],
-    [0xfd, 0xe7, 0x25],
-];
 
 /// How the points of a picture are coloured.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,21 +146,6 @@ impl Scale {
             viridis((t * last as f64).round() / last as f64)
         })
     }
-}
-
-/// Viridis at `steps` (at least 2) evenly spaced positions, both ends included.
-pub fn viridis_ramp(steps: usize) -> Vec<Rgb> {
-    let last = steps.max(2) - 1;
-    (0..=last)
-        .map(|k| viridis(k as f64 / last as f64))
-        .collect()
-}
-
-/// Viridis at `t` in `[0, 1]`.
-pub fn viridis(t: f64) -> Rgb {
-    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
-    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
-    super::palette::mix(VIRIDIS[i], VIRIDIS[i + 1], (x - i as f64) as f32)
 }
 
 impl Colouring {

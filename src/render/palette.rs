@@ -1,5 +1,5 @@
-//! Colours: Tableau 10 (the first ten of [`super::colouring::PALETTE`]), the neutral greys, and
-//! the fixed GIF palette.
+//! Colours: the 20 categorical colours ([`PALETTE`], Tableau 10 first), the greys of "other",
+//! "missing" and the page, the viridis scale, and the fixed GIF palette.
 //!
 //! Tableau 10 (the 2016 revision by Maureen Stone) is designed to stay distinguishable for the
 //! common colour-vision deficiencies and on white. Every picture draws on [`BACKGROUND`] with
@@ -7,9 +7,8 @@
 //!
 //! A GIF uses one global [`GifPalette`], the same for every GIF whatever its colouring: the
 //! background, a ramp of greys from background to ink (anti-aliased text lands on it), and
-//! every colour a [`super::colouring::Colouring`] can give a point (the 20 palette colours,
-//! "other", "missing" and a [`RAMP_STEPS`]-step viridis ramp) at each of the [`FOG_LEVELS`]
-//! (depth fog in 3-D). Frames are quantised to it exactly, so no colour flickers between
+//! every colour a colouring can give a point (the 20 palette colours, "other", "missing" and a
+//! [`RAMP_STEPS`]-step viridis ramp) at each of the [`FOG_LEVELS`] (depth fog in 3-D). Frames are quantised to it exactly, so no colour flickers between
 //! frames.
 
 /// An 8-bit sRGB colour.
@@ -28,6 +27,37 @@ pub const CLASS_COLOURS: [Rgb; 10] = [
     [0x9c, 0x75, 0x5f], // brown
     [0x6b, 0x6b, 0x6b], // grey (Tableau's #BAB0AC is too light on white; kept apart from brown)
 ];
+
+/// Categorical colours: Tableau 10 (as drawn since the first pictures), then the light
+/// companions of Tableau 20 — twenty colours chosen to stay distinguishable on white for the
+/// common colour-vision deficiencies when paired with the legend's names.
+pub const PALETTE: [Rgb; 20] = [
+    CLASS_COLOURS[0],
+    CLASS_COLOURS[1],
+    CLASS_COLOURS[2],
+    CLASS_COLOURS[3],
+    CLASS_COLOURS[4],
+    CLASS_COLOURS[5],
+    CLASS_COLOURS[6],
+    CLASS_COLOURS[7],
+    CLASS_COLOURS[8],
+    CLASS_COLOURS[9],
+    [0xa0, 0xcb, 0xe8], // light blue
+    [0xff, 0xbe, 0x7d], // light orange
+    [0x8c, 0xd1, 0x7d], // light green
+    [0xb6, 0x99, 0x2d], // olive
+    [0x49, 0x98, 0x94], // dark teal
+    [0xd4, 0xa6, 0xc8], // light purple
+    [0x86, 0xbc, 0xb6], // light teal
+    [0xd3, 0x72, 0x95], // raspberry
+    [0xd7, 0xb5, 0xa6], // light brown
+    [0x2f, 0x4b, 0x7c], // navy
+];
+
+/// The colour of the "other" class (classes beyond the palette).
+pub const OTHER: Rgb = [0xc4, 0xc4, 0xc4];
+/// The colour of missing values, and of every point when there is no column.
+pub const MISSING: Rgb = [0x9a, 0x9a, 0x9a];
 
 /// The page background.
 pub const BACKGROUND: Rgb = [0xff, 0xff, 0xff];
@@ -61,11 +91,38 @@ pub fn fog(colour: Rgb, strength: f32) -> Rgb {
     mix(BACKGROUND, colour, strength)
 }
 
-/// Every colour a [`super::colouring::Colouring`] gives a point in a GIF: the categorical
-/// palette, "other", "missing" (and the single colour, the palette's first) and the viridis
-/// ramp of [`RAMP_STEPS`] steps.
+/// Viridis at 9 evenly spaced stops (matplotlib's), interpolated linearly.
+pub const VIRIDIS: [Rgb; 9] = [
+    [0x44, 0x01, 0x54],
+    [0x47, 0x2d, 0x7b],
+    [0x3b, 0x52, 0x8b],
+    [0x2c, 0x72, 0x8e],
+    [0x21, 0x91, 0x8c],
+    [0x28, 0xae, 0x80],
+    [0x5e, 0xc9, 0x62],
+    [0xad, 0xdc, 0x30],
+    [0xfd, 0xe7, 0x25],
+];
+
+/// Viridis at `steps` (at least 2) evenly spaced positions, both ends included.
+pub fn viridis_ramp(steps: usize) -> Vec<Rgb> {
+    let last = steps.max(2) - 1;
+    (0..=last)
+        .map(|k| viridis(k as f64 / last as f64))
+        .collect()
+}
+
+/// Viridis at `t` in `[0, 1]`.
+pub fn viridis(t: f64) -> Rgb {
+    let x = t.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(VIRIDIS.len() - 2);
+    mix(VIRIDIS[i], VIRIDIS[i + 1], (x - i as f64) as f32)
+}
+
+/// Every colour a colouring gives a point in a GIF: the categorical palette, "other",
+/// "missing" (and the single colour, the palette's first) and the viridis ramp of
+/// [`RAMP_STEPS`] steps.
 pub fn point_colours() -> Vec<Rgb> {
-    use super::colouring::{viridis_ramp, MISSING, OTHER, PALETTE};
     let mut all = PALETTE.to_vec();
     all.extend([OTHER, MISSING]);
     all.extend(viridis_ramp(RAMP_STEPS));
