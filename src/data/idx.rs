@@ -132,54 +132,8 @@ fn read_body<R: Read>(
     ndim: usize,
     io_error: impl Fn(std::io::Error) -> DataError,
 ) -> Result<(Vec<usize>, Vec<u8>), DataError> {
-    let header_len = 4 + 4 * ndim;
-    let mut header = vec![0u8; header_len];
-    let got = read_up_to(&mut raw, &mut header).map_err(&io_error)?;
-    if got < 4 {
-        return Err(DataError::invalid(
-            path,
-            format!("file is {got} bytes long, too short for an IDX header"),
-        ));
-    }
-    let magic = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
-    let expected_magic = 0x0800 | ndim as u32;
-    if magic != expected_magic {
-        let what = if ndim == 3 {
-            "images (IDX3, unsigned byte)"
-        } else {
-            "labels (IDX1, unsigned byte)"
-        };
-        return Err(DataError::invalid(
-            path,
-            format!(
-                "bad magic number 0x{magic:08x}: expected 0x{expected_magic:08x} for MNIST {what}"
-            ),
-        ));
-    }
-    if got < header_len {
-        return Err(DataError::invalid(
-            path,
-            format!("truncated header: {got} bytes, need {header_len}"),
-        ));
-    }
-    let dims: Vec<usize> = header[4..]
-        .chunks_exact(4)
-        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .collect();
-    let expected = dims
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .filter(|&n| n <= MAX_IDX_BYTES)
-        .ok_or_else(|| {
-            DataError::invalid(
-                path,
-                format!(
-                    "the header announces {}, more than the {} this reader accepts",
-                    describe(&dims),
-                    describe_bytes(MAX_IDX_BYTES)
-                ),
-            )
-        })?;
+    let dims = read_header(path, &mut raw, ndim, &io_error)?;
+    let expected = body_size(path, &dims)?;
     let truncated = |body: u64| {
         DataError::invalid(
             path,
@@ -191,7 +145,7 @@ fn read_body<R: Read>(
         )
     };
     if let Some(len) = raw_len {
-        let body = len.saturating_sub(header_len as u64);
+        let body = len.saturating_sub((4 + 4 * ndim) as u64);
         if body < expected as u64 {
             return Err(truncated(body));
         }
@@ -226,6 +180,67 @@ fn read_body<R: Read>(
         ));
     }
     Ok((dims, body))
+}
+
+/// Reads and checks the header of an IDX file of `ndim` dimensions (`4 + 4 ndim` bytes: the
+/// magic number, then the sizes); returns the sizes.
+fn read_header<R: Read>(
+    path: &Path,
+    raw: &mut R,
+    ndim: usize,
+    io_error: impl Fn(std::io::Error) -> DataError,
+) -> Result<Vec<usize>, DataError> {
+    let header_len = 4 + 4 * ndim;
+    let mut header = vec![0u8; header_len];
+    let got = read_up_to(raw, &mut header).map_err(io_error)?;
+    if got < 4 {
+        return Err(DataError::invalid(
+            path,
+            format!("file is {got} bytes long, too short for an IDX header"),
+        ));
+    }
+    let magic = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
+    let expected_magic = 0x0800 | ndim as u32;
+    if magic != expected_magic {
+        let what = if ndim == 3 {
+            "images (IDX3, unsigned byte)"
+        } else {
+            "labels (IDX1, unsigned byte)"
+        };
+        return Err(DataError::invalid(
+            path,
+            format!(
+                "bad magic number 0x{magic:08x}: expected 0x{expected_magic:08x} for MNIST {what}"
+            ),
+        ));
+    }
+    if got < header_len {
+        return Err(DataError::invalid(
+            path,
+            format!("truncated header: {got} bytes, need {header_len}"),
+        ));
+    }
+    Ok(header[4..]
+        .chunks_exact(4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .collect())
+}
+
+/// The body's length in bytes for the sizes `dims`, refused above [`MAX_IDX_BYTES`].
+fn body_size(path: &Path, dims: &[usize]) -> Result<usize, DataError> {
+    dims.iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&n| n <= MAX_IDX_BYTES)
+        .ok_or_else(|| {
+            DataError::invalid(
+                path,
+                format!(
+                    "the header announces {}, more than the {} this reader accepts",
+                    describe(dims),
+                    describe_bytes(MAX_IDX_BYTES)
+                ),
+            )
+        })
 }
 
 fn describe(dims: &[usize]) -> String {
