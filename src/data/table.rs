@@ -191,13 +191,8 @@ fn read_whitespace<R: Read>(
 ) -> Result<(Array2<f32>, Metadata), DataError> {
     let mut reader = BufReader::new(LineLimit::new(reader, false));
     let mut buf = Vec::new();
-    let mut layout: Option<Layout> = None;
-    // A first line `N D` that may be word2vec's header or a matrix row: (line, N, D).
-    let mut counts_line: Option<(u64, usize, usize)> = None;
-    let mut rows = Rows::new(path);
-    let mut words: Vec<Option<String>> = Vec::new();
+    let mut file = WhitespaceFile::new(path, always_words);
     let mut line_no = 0u64;
-    let mut past_header = false;
     loop {
         buf.clear();
         let read = reader
@@ -207,107 +202,174 @@ fn read_whitespace<R: Read>(
             break;
         }
         line_no += 1;
-        let text = String::from_utf8_lossy(&buf);
+        file.line(line_no, &String::from_utf8_lossy(&buf))?;
+    }
+    file.finish()
+}
+
+/// What [`read_whitespace`] has read so far.
+struct WhitespaceFile<'a> {
+    path: &'a Path,
+    /// A `.vec` file: word vectors whatever the first line looks like.
+    always_words: bool,
+    /// Decided by the first lines.
+    layout: Option<Layout>,
+    /// A first line `N D` that may be word2vec's header or a matrix row: (line, N, D).
+    counts_line: Option<(u64, usize, usize)>,
+    rows: Rows<'a>,
+    /// The words of word-vector lines, one per row.
+    words: Vec<Option<String>>,
+    /// Whether a matrix's optional header row can no longer come.
+    past_header: bool,
+}
+
+impl<'a> WhitespaceFile<'a> {
+    fn new(path: &'a Path, always_words: bool) -> Self {
+        Self {
+            path,
+            always_words,
+            layout: None,
+            counts_line: None,
+            rows: Rows::new(path),
+            words: Vec::new(),
+            past_header: false,
+        }
+    }
+
+    /// Reads line `line_no` (1-based), `text`.
+    fn line(&mut self, line_no: u64, text: &str) -> Result<(), DataError> {
         let fields: Vec<&str> = text.split_ascii_whitespace().collect();
         if fields.is_empty() {
-            continue;
+            return Ok(());
+        }
+        let Some(layout) = self.layout_at(line_no, &fields)? else {
+            return Ok(());
+        };
+        match layout {
+            Layout::Words { dim, .. } => self.push_word_line(line_no, text, &fields, dim),
+            Layout::Matrix if text.trim_start().starts_with('#') => Ok(()),
+            Layout::Matrix => {
+                let header = !self.past_header && fields.iter().any(|f| !is_number(f.as_bytes()));
+                self.past_header = true;
+                if header {
+                    Ok(())
+                } else {
+                    self.rows.push(line_no, fields.iter().map(|f| f.as_bytes()))
+                }
+            }
+        }
+    }
+
+    /// The layout that line `line_no` (its `fields`, not empty) is read with: decided by the
+    /// first lines, so by this one while it is not known. `None` when this is a first line
+    /// `N D`, kept until the next line shows whether it was word2vec's header.
+    fn layout_at(&mut self, line_no: u64, fields: &[&str]) -> Result<Option<Layout>, DataError> {
+        if let Some(layout) = self.layout {
+            return Ok(Some(layout));
         }
         let is_word_line = fields.len() >= 2
             && !is_number(fields[0].as_bytes())
             && fields[1..].iter().all(|f| is_number(f.as_bytes()));
-        let current = match layout {
-            Some(l) => l,
-            None => {
-                if let Some(counts) = counts_line.take() {
-                    let (counts_at, n, d) = counts;
-                    let l = if always_words || is_word_line {
-                        if fields.len() != d + 1 {
-                            return Err(DataError::invalid(
-                                path,
-                                format!(
-                                    "line {line_no}: {}, but line {counts_at} announces \
-                                     {d} dimensions (a word and {d} numbers per line)",
-                                    count(fields.len(), "field")
-                                ),
-                            ));
-                        }
-                        Layout::Words {
-                            dim: d,
-                            declared: Some(n),
-                        }
-                    } else {
-                        push_counts(&mut rows, counts)?;
-                        past_header = true;
-                        Layout::Matrix
-                    };
-                    layout = Some(l);
-                    l
-                } else if let [n, d] = fields[..] {
-                    if let (Ok(n), Ok(d)) = (n.parse::<usize>(), d.parse::<usize>()) {
-                        counts_line = Some((line_no, n, d));
-                        continue;
-                    }
-                    *layout.insert(first_layout(&fields, is_word_line, always_words))
-                } else {
-                    *layout.insert(first_layout(&fields, is_word_line, always_words))
+        let layout = if let Some(counts) = self.counts_line.take() {
+            self.after_counts(line_no, fields, is_word_line, counts)?
+        } else {
+            if let [n, d] = fields {
+                if let (Ok(n), Ok(d)) = (n.parse::<usize>(), d.parse::<usize>()) {
+                    self.counts_line = Some((line_no, n, d));
+                    return Ok(None);
                 }
             }
+            first_layout(fields, is_word_line, self.always_words)
         };
-        match current {
-            Layout::Words { dim, .. } => {
-                if dim == 0 || fields.len() < dim + 1 {
-                    return Err(DataError::invalid(
-                        path,
-                        format!(
-                            "line {line_no}: {}, but a word-vector line needs a word and \
-                             {} numbers",
-                            count(fields.len(), "field"),
-                            dim.max(1)
-                        ),
-                    ));
-                }
-                let numbers = &fields[fields.len() - dim..];
-                // The word is the text before the first number, whatever it holds.
-                let start = numbers[0].as_ptr() as usize - text.as_ptr() as usize;
-                rows.push(line_no, numbers.iter().map(|f| f.as_bytes()))?;
-                words.push(Some(text[..start].trim().to_string()));
-            }
-            Layout::Matrix if text.trim_start().starts_with('#') => {}
-            Layout::Matrix => {
-                let header = !past_header && fields.iter().any(|f| !is_number(f.as_bytes()));
-                past_header = true;
-                if !header {
-                    rows.push(line_no, fields.iter().map(|f| f.as_bytes()))?;
-                }
-            }
-        }
+        Ok(Some(*self.layout.insert(layout)))
     }
-    if let Some(counts) = counts_line {
-        // A file of one line `N D` is a one-row matrix.
-        push_counts(&mut rows, counts)?;
-    }
-    let vectors = rows.finish()?;
-    let metadata = match layout {
-        Some(Layout::Words { declared, .. }) => {
-            if let Some(n) = declared.filter(|&n| n != words.len()) {
-                return Err(DataError::invalid(
-                    path,
-                    format!(
-                        "the first line announces {n} words, but the file holds {}",
-                        words.len()
-                    ),
-                ));
-            }
-            let word = Column {
-                name: "word".to_string(),
-                values: Values::Text(words),
-            };
-            Metadata::new(vectors.nrows(), vec![word])
-                .map_err(|e| DataError::invalid(path, e.to_string()))?
+
+    /// The layout decided by the line after a first line `counts_at: N D`: word vectors of `D`
+    /// numbers (and `N` words), or a matrix whose first row was that line.
+    fn after_counts(
+        &mut self,
+        line_no: u64,
+        fields: &[&str],
+        is_word_line: bool,
+        (counts_at, n, d): (u64, usize, usize),
+    ) -> Result<Layout, DataError> {
+        if !(self.always_words || is_word_line) {
+            push_counts(&mut self.rows, (counts_at, n, d))?;
+            self.past_header = true;
+            return Ok(Layout::Matrix);
         }
-        _ => Metadata::empty(vectors.nrows()),
-    };
-    Ok((vectors, metadata))
+        if fields.len() != d + 1 {
+            return Err(DataError::invalid(
+                self.path,
+                format!(
+                    "line {line_no}: {}, but line {counts_at} announces {d} dimensions (a word \
+                     and {d} numbers per line)",
+                    count(fields.len(), "field")
+                ),
+            ));
+        }
+        Ok(Layout::Words {
+            dim: d,
+            declared: Some(n),
+        })
+    }
+
+    /// Adds a word-vector line `text` (its `fields`): a word, then `dim` numbers.
+    fn push_word_line(
+        &mut self,
+        line_no: u64,
+        text: &str,
+        fields: &[&str],
+        dim: usize,
+    ) -> Result<(), DataError> {
+        if dim == 0 || fields.len() < dim + 1 {
+            return Err(DataError::invalid(
+                self.path,
+                format!(
+                    "line {line_no}: {}, but a word-vector line needs a word and {} numbers",
+                    count(fields.len(), "field"),
+                    dim.max(1)
+                ),
+            ));
+        }
+        let numbers = &fields[fields.len() - dim..];
+        // The word is the text before the first number, whatever it holds.
+        let start = numbers[0].as_ptr() as usize - text.as_ptr() as usize;
+        self.rows
+            .push(line_no, numbers.iter().map(|f| f.as_bytes()))?;
+        self.words.push(Some(text[..start].trim().to_string()));
+        Ok(())
+    }
+
+    /// The vectors and, for word vectors, the words, once every line is read.
+    fn finish(mut self) -> Result<(Array2<f32>, Metadata), DataError> {
+        if let Some(counts) = self.counts_line {
+            // A file of one line `N D` is a one-row matrix.
+            push_counts(&mut self.rows, counts)?;
+        }
+        let vectors = self.rows.finish()?;
+        let Some(Layout::Words { declared, .. }) = self.layout else {
+            let metadata = Metadata::empty(vectors.nrows());
+            return Ok((vectors, metadata));
+        };
+        let words = self.words;
+        if let Some(n) = declared.filter(|&n| n != words.len()) {
+            return Err(DataError::invalid(
+                self.path,
+                format!(
+                    "the first line announces {n} words, but the file holds {}",
+                    words.len()
+                ),
+            ));
+        }
+        let word = Column {
+            name: "word".to_string(),
+            values: Values::Text(words),
+        };
+        let metadata = Metadata::new(vectors.nrows(), vec![word])
+            .map_err(|e| DataError::invalid(self.path, e.to_string()))?;
+        Ok((vectors, metadata))
+    }
 }
 
 /// Adds a first line `N D` that turned out to be a matrix row.
