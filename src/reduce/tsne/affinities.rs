@@ -178,6 +178,42 @@ pub(crate) fn symmetrised(lists: &Lists<'_>, cond: Vec<f32>, order: Option<&[u32
             &identity
         }
     };
+    let rows = MergedRows {
+        lists: *lists,
+        cond: &cond,
+        order,
+        new_index: inverse_permutation(order, n),
+        reverse: ReverseGraph::of(lists),
+    };
+    let lens: Vec<usize> = (0..n)
+        .into_par_iter()
+        .map_init(Vec::new, |buf, r| {
+            rows.fill(r, buf);
+            buf.len()
+        })
+        .collect();
+    let mut indptr = Vec::with_capacity(n + 1);
+    indptr.push(0);
+    for len in &lens {
+        indptr.push(indptr.last().copied().unwrap_or(0) + len);
+    }
+    drop(lens);
+    // Each conditional row sums to 1 and every conditional probability lands in two rows, so P
+    // is normalised by twice their total (2N up to rounding), summed in a fixed order.
+    let total = 2.0 * cond.iter().map(|&c| f64::from(c)).sum::<f64>();
+    let (indices, values) = rows.write(&indptr, total);
+    SparseP {
+        indptr,
+        indices,
+        values,
+    }
+}
+
+/// `new_index[i]`: the position of point `i` in `order`, a permutation of the `n` points.
+///
+/// # Panics
+/// If `order` is not a permutation of `0..n`.
+fn inverse_permutation(order: &[u32], n: usize) -> Vec<u32> {
     assert_eq!(order.len(), n, "order must number every point");
     let mut new_index = vec![u32::MAX; n];
     for (r, &i) in order.iter().enumerate() {
@@ -187,39 +223,69 @@ pub(crate) fn symmetrised(lists: &Lists<'_>, cond: Vec<f32>, order: Option<&[u32
         new_index.iter().all(|&r| r != u32::MAX),
         "order is not a permutation"
     );
+    new_index
+}
 
-    // Reverse graph: for each point i, the edges (j, t) with knn(j)[t] = i, as edge numbers
-    // j k + t in increasing order.
-    let mut rev_ptr = vec![0usize; n + 1];
-    for e in 0..n * k {
-        rev_ptr[lists.neighbor(e / k, e % k) as usize + 1] += 1;
-    }
-    for i in 0..n {
-        rev_ptr[i + 1] += rev_ptr[i];
-    }
-    let mut rev = vec![0u32; n * k];
-    let mut cursor = rev_ptr.clone();
-    for e in 0..n * k {
-        let i = lists.neighbor(e / k, e % k) as usize;
-        rev[cursor[i]] = e as u32;
-        cursor[i] += 1;
-    }
-    drop(cursor);
+/// The reverse of a neighbour graph: for each point `i`, the edges `(j, t)` with
+/// `knn(j)[t] = i`, as edge numbers `j k + t` in increasing order.
+struct ReverseGraph {
+    /// Point `i`'s edges are `edges[ptr[i]..ptr[i + 1]]`.
+    ptr: Vec<usize>,
+    edges: Vec<u32>,
+}
 
-    // Row r of P: its own neighbours and the points that have it as a neighbour, by column,
-    // with the (at most two) entries of a pair added.
-    let merged_row = |r: usize, buf: &mut Vec<(u32, f64)>| {
-        let i = order[r] as usize;
+impl ReverseGraph {
+    fn of(lists: &Lists<'_>) -> Self {
+        let (n, k) = (lists.n(), lists.k);
+        let mut ptr = vec![0usize; n + 1];
+        for e in 0..n * k {
+            ptr[lists.neighbor(e / k, e % k) as usize + 1] += 1;
+        }
+        for i in 0..n {
+            ptr[i + 1] += ptr[i];
+        }
+        let mut edges = vec![0u32; n * k];
+        let mut cursor = ptr.clone();
+        for e in 0..n * k {
+            let i = lists.neighbor(e / k, e % k) as usize;
+            edges[cursor[i]] = e as u32;
+            cursor[i] += 1;
+        }
+        Self { ptr, edges }
+    }
+
+    /// The edges that end at point `i`.
+    fn ending_at(&self, i: usize) -> &[u32] {
+        &self.edges[self.ptr[i]..self.ptr[i + 1]]
+    }
+}
+
+/// The rows of P before normalisation, built one at a time from the conditional rows.
+struct MergedRows<'a> {
+    lists: Lists<'a>,
+    cond: &'a [f32],
+    /// New point `r` is the graph's point `order[r]`.
+    order: &'a [u32],
+    new_index: Vec<u32>,
+    reverse: ReverseGraph,
+}
+
+impl MergedRows<'_> {
+    /// Fills `buf` with row `r` of P (new numbering) times `2N`: its own neighbours and the
+    /// points that have it as a neighbour, by column, with the (at most two) entries of a pair
+    /// added.
+    fn fill(&self, r: usize, buf: &mut Vec<(u32, f64)>) {
+        let k = self.lists.k;
+        let i = self.order[r] as usize;
         buf.clear();
-        for e in
-            (i * k..(i + 1) * k).chain(rev[rev_ptr[i]..rev_ptr[i + 1]].iter().map(|&e| e as usize))
-        {
+        let reverse = self.reverse.ending_at(i).iter().map(|&e| e as usize);
+        for e in (i * k..(i + 1) * k).chain(reverse) {
             let other = if e / k == i {
-                lists.neighbor(i, e % k)
+                self.lists.neighbor(i, e % k)
             } else {
                 (e / k) as u32
             };
-            buf.push((new_index[other as usize], f64::from(cond[e])));
+            buf.push((self.new_index[other as usize], f64::from(self.cond[e])));
         }
         buf.sort_unstable_by_key(|e| e.0);
         let mut len = 0;
@@ -232,54 +298,39 @@ pub(crate) fn symmetrised(lists: &Lists<'_>, cond: Vec<f32>, order: Option<&[u32
             }
         }
         buf.truncate(len);
-    };
-    let lens: Vec<usize> = (0..n)
-        .into_par_iter()
-        .map_init(Vec::new, |buf, r| {
-            merged_row(r, buf);
-            buf.len()
-        })
-        .collect();
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0);
-    for len in &lens {
-        indptr.push(indptr.last().copied().unwrap_or(0) + len);
     }
-    drop(lens);
-    let nnz = indptr[n];
-    // Each conditional row sums to 1 and every conditional probability lands in two rows, so P
-    // is normalised by twice their total (2N up to rounding), summed in a fixed order.
-    let total = 2.0 * cond.iter().map(|&c| f64::from(c)).sum::<f64>();
-    let (mut out_indices, mut values) = (vec![0u32; nnz], vec![0f32; nnz]);
-    // Blocks of rows, each with its own slice of the output.
-    const BLOCK: usize = 1024;
-    let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
-    let (mut rest_i, mut rest_v) = (out_indices.as_mut_slice(), values.as_mut_slice());
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
-        let len = indptr[end] - indptr[start];
-        let (bi, ti) = rest_i.split_at_mut(len);
-        let (bv, tv) = rest_v.split_at_mut(len);
-        blocks.push((start..end, bi, bv));
-        (rest_i, rest_v) = (ti, tv);
-    }
-    blocks
-        .into_par_iter()
-        .for_each_init(Vec::new, |buf, (rows, bi, bv)| {
-            let mut at = 0;
-            for r in rows {
-                merged_row(r, buf);
-                for (t, &(j, v)) in buf.iter().enumerate() {
-                    bi[at + t] = j;
-                    bv[at + t] = (v / total) as f32;
+
+    /// The columns and values (divided by `total`) of every row, laid out by `indptr`; blocks
+    /// of rows are filled in parallel, each into its own slice of the output.
+    fn write(&self, indptr: &[usize], total: f64) -> (Vec<u32>, Vec<f32>) {
+        const BLOCK: usize = 1024;
+        let n = indptr.len() - 1;
+        let nnz = indptr[n];
+        let (mut indices, mut values) = (vec![0u32; nnz], vec![0f32; nnz]);
+        let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
+        let (mut rest_i, mut rest_v) = (indices.as_mut_slice(), values.as_mut_slice());
+        for start in (0..n).step_by(BLOCK) {
+            let end = (start + BLOCK).min(n);
+            let len = indptr[end] - indptr[start];
+            let (bi, ti) = rest_i.split_at_mut(len);
+            let (bv, tv) = rest_v.split_at_mut(len);
+            blocks.push((start..end, bi, bv));
+            (rest_i, rest_v) = (ti, tv);
+        }
+        blocks
+            .into_par_iter()
+            .for_each_init(Vec::new, |buf, (rows, bi, bv)| {
+                let mut at = 0;
+                for r in rows {
+                    self.fill(r, buf);
+                    for (t, &(j, v)) in buf.iter().enumerate() {
+                        bi[at + t] = j;
+                        bv[at + t] = (v / total) as f32;
+                    }
+                    at += buf.len();
                 }
-                at += buf.len();
-            }
-        });
-    SparseP {
-        indptr,
-        indices: out_indices,
-        values,
+            });
+        (indices, values)
     }
 }
 
