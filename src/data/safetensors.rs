@@ -80,26 +80,7 @@ pub fn parse_header(
     file_len: u64,
 ) -> Result<Vec<TensorInfo>, DataError> {
     let bad = |problem: String| DataError::invalid(path, problem);
-    let Some(len_bytes) = prefix.get(..8) else {
-        return Err(bad(format!(
-            "{file_len} bytes: too short for a safetensors file (an 8-byte header length first)"
-        )));
-    };
-    let header_len = u64::from_le_bytes(len_bytes.try_into().expect("8 bytes"));
-    if header_len > MAX_HEADER_BYTES as u64 {
-        return Err(bad(format!(
-            "header length {header_len} bytes: over the {} allowed",
-            describe_bytes(MAX_HEADER_BYTES)
-        )));
-    }
-    if 8 + header_len > file_len || prefix.len() < 8 + header_len as usize {
-        return Err(bad(format!(
-            "header length {header_len} bytes, but the file holds {file_len} bytes in all \
-             (truncated?)"
-        )));
-    }
-    let data_len = file_len - 8 - header_len;
-    let json = &prefix[8..8 + header_len as usize];
+    let (json, data_len) = split_header(prefix, file_len).map_err(bad)?;
     let header: BTreeMap<String, serde_json::Value> = serde_json::from_slice(json)
         .map_err(|e| bad(format!("header is not a JSON object: {e}")))?;
     let mut tensors = Vec::with_capacity(header.len());
@@ -109,69 +90,99 @@ pub fn parse_header(
                 .map_err(|e| bad(format!("__metadata__ must map strings to strings: {e}")))?;
             continue;
         }
-        let entry: Entry =
-            serde_json::from_value(value).map_err(|e| bad(format!("tensor '{name}': {e}")))?;
-        let size = dtype_size(&entry.dtype)
-            .ok_or_else(|| bad(format!("tensor '{name}': unknown dtype '{}'", entry.dtype)))?;
-        let bytes = entry
-            .shape
-            .iter()
-            .try_fold(size, |acc, &d| acc.checked_mul(d))
-            .ok_or_else(|| {
-                bad(format!(
-                    "tensor '{name}': shape {:?} overflows",
-                    entry.shape
-                ))
-            })?;
-        let [begin, end] = entry.data_offsets;
-        if begin > end || end - begin != bytes {
-            return Err(bad(format!(
-                "tensor '{name}': data_offsets [{begin}, {end}] hold {} bytes, but {} {:?} \
-                 needs {bytes}",
-                end.saturating_sub(begin),
-                entry.dtype,
-                entry.shape
-            )));
-        }
-        let shape = entry
-            .shape
-            .iter()
-            .map(|&d| usize::try_from(d))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| {
-                bad(format!(
-                    "tensor '{name}': shape {:?} too large",
-                    entry.shape
-                ))
-            })?;
-        tensors.push((
-            begin,
-            end,
-            TensorInfo {
-                name,
-                dtype: entry.dtype,
-                shape,
-            },
-        ));
+        tensors.push(tensor(name, value).map_err(bad)?);
     }
     tensors.sort_by_key(|&(begin, end, _)| (begin, end));
+    check_tiling(&tensors, data_len).map_err(bad)?;
+    Ok(tensors.into_iter().map(|(_, _, info)| info).collect())
+}
+
+/// The JSON header within `prefix` and the length of the data after it, checked against the
+/// file's length; else the problem, in words.
+fn split_header(prefix: &[u8], file_len: u64) -> Result<(&[u8], u64), String> {
+    let Some(len_bytes) = prefix.get(..8) else {
+        return Err(format!(
+            "{file_len} bytes: too short for a safetensors file (an 8-byte header length first)"
+        ));
+    };
+    let header_len = u64::from_le_bytes(len_bytes.try_into().expect("8 bytes"));
+    if header_len > MAX_HEADER_BYTES as u64 {
+        return Err(format!(
+            "header length {header_len} bytes: over the {} allowed",
+            describe_bytes(MAX_HEADER_BYTES)
+        ));
+    }
+    if 8 + header_len > file_len || prefix.len() < 8 + header_len as usize {
+        return Err(format!(
+            "header length {header_len} bytes, but the file holds {file_len} bytes in all \
+             (truncated?)"
+        ));
+    }
+    Ok((
+        &prefix[8..8 + header_len as usize],
+        file_len - 8 - header_len,
+    ))
+}
+
+/// The tensor `name` of the header, described by `value`: its byte range in the data and what
+/// it is; else the problem, in words.
+fn tensor(name: String, value: serde_json::Value) -> Result<(u64, u64, TensorInfo), String> {
+    let entry: Entry =
+        serde_json::from_value(value).map_err(|e| format!("tensor '{name}': {e}"))?;
+    let size = dtype_size(&entry.dtype)
+        .ok_or_else(|| format!("tensor '{name}': unknown dtype '{}'", entry.dtype))?;
+    let bytes = entry
+        .shape
+        .iter()
+        .try_fold(size, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| format!("tensor '{name}': shape {:?} overflows", entry.shape))?;
+    let [begin, end] = entry.data_offsets;
+    if begin > end || end - begin != bytes {
+        return Err(format!(
+            "tensor '{name}': data_offsets [{begin}, {end}] hold {} bytes, but {} {:?} needs \
+             {bytes}",
+            end.saturating_sub(begin),
+            entry.dtype,
+            entry.shape
+        ));
+    }
+    let shape = entry
+        .shape
+        .iter()
+        .map(|&d| usize::try_from(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| format!("tensor '{name}': shape {:?} too large", entry.shape))?;
+    Ok((
+        begin,
+        end,
+        TensorInfo {
+            name,
+            dtype: entry.dtype,
+            shape,
+        },
+    ))
+}
+
+/// Checks that the byte ranges of `tensors` (sorted) tile the `data_len` bytes of data; else
+/// the problem, in words.
+fn check_tiling(tensors: &[(u64, u64, TensorInfo)], data_len: u64) -> Result<(), String> {
     let mut at = 0u64;
-    for (begin, end, info) in &tensors {
+    for (begin, end, info) in tensors {
         if *begin != at {
-            return Err(bad(format!(
+            return Err(format!(
                 "tensor '{}': data begins at byte {begin} of the data, expected {at} (the \
                  tensors must tile the data with no gap or overlap)",
                 info.name
-            )));
+            ));
         }
         at = *end;
     }
     if at != data_len {
-        return Err(bad(format!(
+        return Err(format!(
             "the tensors end at byte {at} of the data, but it holds {data_len} bytes"
-        )));
+        ));
     }
-    Ok(tensors.into_iter().map(|(_, _, info)| info).collect())
+    Ok(())
 }
 
 #[cfg(test)]
