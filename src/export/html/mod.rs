@@ -315,31 +315,7 @@ fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
         ));
     }
     for (k, m) in spec.maps.iter().enumerate() {
-        let what = format!("map '{}'", m.name);
-        if spec.maps[..k].iter().any(|o| o.name == m.name) {
-            return Err(ExportError::invalid(what, "the name is used twice"));
-        }
-        if m.coords.nrows() != n {
-            return Err(ExportError::invalid(
-                what,
-                format!("{} points, but the metadata has {n}", m.coords.nrows()),
-            ));
-        }
-        if !matches!(m.coords.ncols(), 2 | 3) {
-            return Err(ExportError::invalid(
-                what,
-                format!("{} columns; a map has 2 or 3", m.coords.ncols()),
-            ));
-        }
-        if let Some((i, v)) = m.coords.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(ExportError::invalid(
-                what,
-                format!(
-                    "point {} has a non-finite coordinate ({v})",
-                    i / m.coords.ncols()
-                ),
-            ));
-        }
+        check_map(m, &spec.maps[..k], n)?;
     }
     if let Some(count) = spec.thumbnails.map(Sprite::points).filter(|&c| c != n) {
         return Err(ExportError::invalid(
@@ -357,42 +333,79 @@ fn check(spec: &PageSpec<'_>) -> Result<(), ExportError> {
             ),
         ));
     }
-    if let Some(g) = &spec.neighbors {
-        if g.k == 0 || g.indices.len() != n * g.k || g.distances.len() != n * g.k {
-            return Err(ExportError::invalid(
-                "neighbors",
-                format!(
-                    "{} indices and {} distances for {n} points with k = {}; expected {} of each",
-                    g.indices.len(),
-                    g.distances.len(),
-                    g.k,
-                    n * g.k
-                ),
-            ));
-        }
-        if let Some((at, &j)) = g.indices.iter().enumerate().find(|(_, &j)| j as usize >= n) {
-            return Err(ExportError::invalid(
-                "neighbors",
-                format!(
-                    "point {} lists neighbour {j}, beyond the {n} points",
-                    at / g.k
-                ),
-            ));
-        }
-        if let Some((at, d)) = g
-            .distances
-            .iter()
-            .enumerate()
-            .find(|(_, d)| !d.is_finite() || **d < 0.0)
-        {
-            return Err(ExportError::invalid(
-                "neighbors",
-                format!(
-                    "point {} has distance {d}; distances are finite and >= 0",
-                    at / g.k
-                ),
-            ));
-        }
+    match &spec.neighbors {
+        Some(g) => check_neighbors(g, n),
+        None => Ok(()),
+    }
+}
+
+/// Checks map `m`, shown after `earlier`: a name of its own, and `n` finite points in 2 or 3
+/// columns.
+fn check_map(m: &PageMap<'_>, earlier: &[PageMap<'_>], n: usize) -> Result<(), ExportError> {
+    let what = format!("map '{}'", m.name);
+    if earlier.iter().any(|o| o.name == m.name) {
+        return Err(ExportError::invalid(what, "the name is used twice"));
+    }
+    if m.coords.nrows() != n {
+        return Err(ExportError::invalid(
+            what,
+            format!("{} points, but the metadata has {n}", m.coords.nrows()),
+        ));
+    }
+    if !matches!(m.coords.ncols(), 2 | 3) {
+        return Err(ExportError::invalid(
+            what,
+            format!("{} columns; a map has 2 or 3", m.coords.ncols()),
+        ));
+    }
+    if let Some((i, v)) = m.coords.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(ExportError::invalid(
+            what,
+            format!(
+                "point {} has a non-finite coordinate ({v})",
+                i / m.coords.ncols()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the neighbour lists `g` of `n` points: `k` of each, indices below `n`, finite
+/// distances `>= 0`.
+fn check_neighbors(g: &Neighbors<'_>, n: usize) -> Result<(), ExportError> {
+    let (k, expected) = (g.k, n * g.k);
+    if k == 0 || g.indices.len() != expected || g.distances.len() != expected {
+        let (indices, distances) = (g.indices.len(), g.distances.len());
+        return Err(ExportError::invalid(
+            "neighbors",
+            format!(
+                "{indices} indices and {distances} distances for {n} points with k = {k}; \
+                 expected {expected} of each"
+            ),
+        ));
+    }
+    if let Some((at, &j)) = g.indices.iter().enumerate().find(|(_, &j)| j as usize >= n) {
+        return Err(ExportError::invalid(
+            "neighbors",
+            format!(
+                "point {} lists neighbour {j}, beyond the {n} points",
+                at / g.k
+            ),
+        ));
+    }
+    if let Some((at, d)) = g
+        .distances
+        .iter()
+        .enumerate()
+        .find(|(_, d)| !d.is_finite() || **d < 0.0)
+    {
+        return Err(ExportError::invalid(
+            "neighbors",
+            format!(
+                "point {} has distance {d}; distances are finite and >= 0",
+                at / g.k
+            ),
+        ));
     }
     Ok(())
 }
