@@ -369,7 +369,10 @@ impl<const D: usize> LaneKernel for InteractionSum<'_, D> {
             _mm256_setzero_ps, _mm256_sub_ps,
         };
         let one = _mm256_set1_ps(1.0);
-        let yv: [_; D] = std::array::from_fn(|k| _mm256_set1_ps(self.y[k]));
+        let mut yv = [_mm256_setzero_ps(); D];
+        for (v, &c) in yv.iter_mut().zip(self.y.iter()) {
+            *v = _mm256_set1_ps(c);
+        }
         let mut f = [_mm256_setzero_ps(); D];
         let mut z = _mm256_setzero_ps();
         for b in &self.list.blocks {
