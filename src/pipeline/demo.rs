@@ -1,7 +1,7 @@
 //! `embedscope demo`: the autoencoder's codes, viewed.
 //!
 //! data -> autoencoder (trained by `embedscope-torch`, or reused) -> 64-d codes -> the
-//! [`view`](super::view) pipeline on the codes, coloured by the digit labels, with the digits as
+//! [`view`] pipeline on the codes, coloured by the digit labels, with the digits as
 //! images and the training losses in the TensorBoard run -> `report.json` and a summary.
 //!
 //! The training runs behind the `train` callback the caller gives (the command line starts

@@ -4,7 +4,7 @@
 //! - No column: every point in one colour ([`Colouring::Single`]).
 //! - Categorical (text columns; integer columns with at most [`MAX_INTEGER_CATEGORIES`]
 //!   distinct values; float columns with at most [`MAX_FLOAT_CATEGORIES`]): classes in natural
-//!   order (numeric order for numbers, else string order). With at most [`PALETTE.len()`]
+//!   order (numeric order for numbers, else string order). With at most `PALETTE.len()`
 //!   classes each gets the palette colour of its rank, so the digits 0-9 keep Tableau 10's
 //!   colours. With more, the `PALETTE.len() - 1` largest classes (ties: natural order) keep
 //!   colours, in natural order, and the rest are gathered into one "other" entry.

@@ -2,24 +2,24 @@
 //! and a report, in one output directory. The demo is this pipeline on the autoencoder's codes.
 //!
 //! The stages, each in its module, each named in the stage log:
-//! 1. [`prepare`]: the parameters checked against the data (a perplexity too large is lowered,
+//! 1. `prepare`: the parameters checked against the data (a perplexity too large is lowered,
 //!    with a note), the colourings, and the fingerprints every later stage builds on;
 //! 2. principal components: the one PCA of the input, which serves the pre-reduction of wide
 //!    inputs (more than twice `pca_dims` columns, as the t-SNE literature does), the t-SNE
 //!    initialisation and the PCA map;
 //! 3. neighbours: the one neighbour search of the vectors t-SNE sees, for both maps, the page
 //!    and the 10-NN accuracy;
-//! 4. [`maps`]: the 2-D t-SNE (recorded as the unfolding GIF), the 3-D t-SNE, the PCA map;
-//! 5. [`pictures`]: stills (PNG, SVG), the turning GIFs, the image map when there are images;
-//! 6. [`logs`]: the TensorBoard log directory (`logs/`);
-//! 7. [`report`]: the 10-NN accuracy of the colour column's classes, when it is categorical;
-//! 8. [`page`]: `index.html`, one self-contained interactive page;
+//! 4. `maps`: the 2-D t-SNE (recorded as the unfolding GIF), the 3-D t-SNE, the PCA map;
+//! 5. `pictures`: stills (PNG, SVG), the turning GIFs, the image map when there are images;
+//! 6. `logs`: the TensorBoard log directory (`logs/`);
+//! 7. `report`: the 10-NN accuracy of the colour column's classes, when it is categorical;
+//! 8. `page`: `index.html`, one self-contained interactive page;
 //! 9. `report.json`.
 //!
-//! Every stage but the first and the last is a [`stage::CachedStage`]: its record holds a
+//! Every stage but the first and the last is a cached stage (`stage::CachedStage`): its record holds a
 //! fingerprint of what it is made from ([`crate::pipeline::cache`]), so a rerun redoes only
 //! what is missing or stale (an interrupted run resumes), and a stage whose every reader was
-//! reused does not run at all. [`output::OutputDir`] owns the file names. Every file is
+//! reused does not run at all. `output::OutputDir` owns the file names. Every file is
 //! written atomically.
 
 mod logs;

@@ -144,7 +144,7 @@ pub(crate) fn conditionals(lists: &Lists<'_>, perplexity: f64) -> Vec<f32> {
 }
 
 /// The symmetric joint probabilities of the first `k` neighbours of each list of `graph`
-/// ([`conditionals`] then [`symmetrised`]).
+/// (the conditional rows, then their symmetrised sum).
 pub fn joint_probabilities(
     graph: &KnnGraph,
     k: usize,

@@ -282,7 +282,7 @@ pub struct Group {
 }
 
 /// A group's interaction list, summarised cells and the points of near leaves alike, as
-/// blocks of [`LANES`] entries: each block holds `D` coordinate rows and a count row. The
+/// blocks of `LANES` entries: each block holds `D` coordinate rows and a count row. The
 /// last block is padded with entries of count 0. Reused across groups.
 #[derive(Debug, Default)]
 pub struct Interactions<const D: usize> {
@@ -290,7 +290,7 @@ pub struct Interactions<const D: usize> {
     len: usize,
 }
 
-/// [`LANES`] entries: coordinates by axis, then the counts.
+/// `LANES` entries: coordinates by axis, then the counts.
 #[derive(Debug, Clone, Copy)]
 struct Block<const D: usize> {
     coords: [[f32; LANES]; D],

@@ -3,7 +3,7 @@
 //!
 //! Every frame is rasterised to RGB (points as opaque discs, text with the bundled font), then
 //! mapped exactly onto one global [`super::palette::GifPalette`], so colours never flicker
-//! ([`encode`]). Frames are drawn in parallel (rayon) and are pure functions of their inputs,
+//! (`encode`). Frames are drawn in parallel (rayon) and are pure functions of their inputs,
 //! so the file is the same whatever the thread count. GIFs loop forever.
 //!
 //! A GIF draws at most [`GifOptions::max_points`] points (20,000 by default): above that, a
