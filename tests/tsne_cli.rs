@@ -28,10 +28,10 @@ fn run_simd(simd: Option<&str>, args: &[&str]) -> Output {
     command.args(args).output().expect("binary runs")
 }
 
-/// Three separated blobs in 6-D (unit-cube jitter from an LCG around centres 10 apart), as
-/// TSV text; labels are `i % 3`.
-fn blobs_tsv(n: usize) -> String {
-    let mut state = 12345u64;
+/// `n` rows of `dims` columns as TSV text: `centre(i, k)` plus unit-cube jitter from an LCG
+/// seeded with `seed`.
+fn jittered_tsv(n: usize, dims: usize, seed: u64, centre: impl Fn(usize, usize) -> f64) -> String {
+    let mut state = seed;
     let mut jitter = move || {
         state = state
             .wrapping_mul(6364136223846793005)
@@ -40,16 +40,18 @@ fn blobs_tsv(n: usize) -> String {
     };
     (0..n)
         .map(|i| {
-            (0..6)
-                .map(|k| {
-                    let centre = if k == i % 3 { 10.0 } else { 0.0 };
-                    format!("{}", centre + jitter())
-                })
+            (0..dims)
+                .map(|k| format!("{}", centre(i, k) + jitter()))
                 .collect::<Vec<_>>()
                 .join("\t")
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Three separated blobs in 6-D (centres 10 apart); labels are `i % 3`.
+fn blobs_tsv(n: usize) -> String {
+    jittered_tsv(n, 6, 12345, |i, k| if k == i % 3 { 10.0 } else { 0.0 })
 }
 
 #[test]
@@ -274,33 +276,17 @@ fn portable_lanes_write_the_same_bytes_as_the_default_ones() {
 }
 
 /// `n` points around `centres` centres spread `gap` apart along the axes of a 10-d space
-/// (centre `c` at `gap · (c mod 10)` on axis `c / 10 mod 10`), with unit-cube jitter from an
-/// LCG: clusters far apart compared with their size, as in many real tables.
+/// (centre `c` at `gap · (c mod 10)` on axis `c / 10 mod 10`): clusters far apart compared with
+/// their size, as in many real tables.
 fn separated_tsv(n: usize, centres: usize, gap: f64) -> String {
-    let mut state = 99u64;
-    let mut jitter = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    (0..n)
-        .map(|i| {
-            let c = i % centres;
-            (0..10)
-                .map(|k| {
-                    let centre = if k == c / 10 % 10 {
-                        gap * (1 + c % 10) as f64
-                    } else {
-                        0.0
-                    };
-                    format!("{}", centre + jitter())
-                })
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    jittered_tsv(n, 10, 99, |i, k| {
+        let c = i % centres;
+        if k == c / 10 % 10 {
+            gap * (1 + c % 10) as f64
+        } else {
+            0.0
+        }
+    })
 }
 
 /// The "KL NaN" bug: on well-separated clusters some entries of P underflow to 0, and the KL

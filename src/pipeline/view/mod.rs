@@ -45,13 +45,10 @@ use crate::progress::Progress;
 use crate::reduce::knn::KnnGraph;
 use crate::reduce::tsne::Init;
 use crate::render::colouring::Colouring;
-use logs::LogsStage;
 use maps::{MapPrints, Maps, PcaStage, TsneStage};
 use output::OutputDir;
-use page::PageStage;
-use pictures::PicturesStage;
-use prepare::{ComponentsStage, Prepared};
-use report::AccuracyStage;
+use prepare::{components_stage, Prepared};
+use report::accuracy_stage;
 use stage::Steps;
 
 pub use output::{Names, PAGE_FILE, REDUCTIONS_RUN, REPORT_FILE};
@@ -121,7 +118,7 @@ pub fn run(
         steps.progress.note(&format!("      note: {note}"));
     }
     let out = &steps.out;
-    let components = ComponentsStage::new(&prepared, out);
+    let components = components_stage(&prepared, out);
     let tsne = [2, 3].map(|dims| TsneStage::new(&prepared, out, dims, settings.gif_every));
     let pca = PcaStage::new(&prepared, out);
     let prints = MapPrints {
@@ -129,10 +126,10 @@ pub fn run(
         tsne3: tsne[1].map_fp,
         pca3: pca.map_fp,
     };
-    let pictures = PicturesStage::new(&prepared, out, &prints);
-    let logs = LogsStage::new(&prepared, settings, out, &prints);
-    let accuracy = AccuracyStage::new(&prepared, out, &prints);
-    let page = PageStage::new(&prepared, out, &prints);
+    let pictures = pictures::stage(&prepared, out, &prints);
+    let logs = logs::stage(&prepared, settings, out, &prints);
+    let accuracy = accuracy_stage(&prepared, out, &prints);
+    let page = page::stage(&prepared, out, &prints);
     // What an earlier run left valid decides what runs: the search only for a stage that
     // reads the graph, the PCA only for one that reads the components.
     let [earlier2, earlier3] = [&tsne[0], &tsne[1]].map(|s| steps.earlier(s));
@@ -150,7 +147,8 @@ pub fn run(
     steps.end();
 
     let pre_reduction = steps.run(&components, earlier_components, |_, _| {
-        components.compute(&mut prepared)
+        prepared.pca()?;
+        components.finish(prepared.pre_reduction())
     })?;
     let mut notes = prepared.notes.clone();
     if let Some(r) = &pre_reduction {
@@ -173,20 +171,23 @@ pub fn run(
     let pca3 = steps.run(&pca, earlier_pca, |out, _| pca.compute(&mut prepared, out))?;
     let maps = Maps { tsne2, tsne3, pca3 };
     steps.run(&pictures, earlier_pictures, |out, p| {
-        pictures.compute(&prepared, &maps, out, p)
+        pictures::draw(&prepared, &maps, out, p)?;
+        pictures.finish(())
     })?;
     // The sprite is drawn once, for the logs and the page.
     let mut sprite = None;
     steps.run(&logs, earlier_logs, |out, p| {
         let sprite = sprite_of(&mut sprite, input)?;
-        logs.compute((&prepared, settings), (&maps, sprite), out, p)
+        logs::write((&prepared, settings), (&maps, sprite), out, p)?;
+        logs.finish(())
     })?;
     let knn10_accuracy = steps.run(&accuracy, earlier_accuracy, |_, _| {
-        accuracy.compute(&prepared, &maps, need(&graph)?)
+        accuracy.finish(report::accuracy(&prepared, &maps, need(&graph)?))
     })?;
     steps.run(&page, earlier_page, |out, p| {
         let sprite = sprite_of(&mut sprite, input)?;
-        page.compute(&prepared, (&maps, need(&graph)?, sprite), out, p)
+        page::write(&prepared, (&maps, need(&graph)?, sprite), out, p)?;
+        page.finish(())
     })?;
 
     steps.out.record([REPORT_FILE.to_string()]);

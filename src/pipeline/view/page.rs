@@ -5,103 +5,75 @@
 use super::maps::{MapPrints, Maps};
 use super::output::{OutputDir, PAGE_FILE};
 use super::prepare::{Prepared, PAGE_NEIGHBORS};
-use super::stage::{entry, CachedStage, Record};
+use super::stage::Recorded;
 use crate::export::html::{write_page, Neighbors, PageMap, PageSpec};
 use crate::export::tensorboard::Sprite;
-use crate::pipeline::cache::Stage;
 use crate::progress::Progress;
 use crate::reduce::knn::KnnGraph;
 
-/// The page's stage.
-pub(super) struct PageStage {
-    entry: Stage,
+/// The page's stage: the page of maps made as `maps` says.
+pub(super) fn stage(
+    prepared: &Prepared<'_, '_>,
+    out: &OutputDir,
+    maps: &MapPrints,
+) -> Recorded<()> {
+    let fp = maps
+        .mix(prepared.points_fp)
+        .field("graph", prepared.graph_fp().hex())
+        .field("page neighbours", PAGE_NEIGHBORS)
+        .field("name", &prepared.input.name)
+        .field("colour by", prepared.colour.map_or(-1, |c| c as i64));
+    Recorded::new(out, ("page", "page"), vec![PAGE_FILE.to_string()], fp)
 }
 
-impl PageStage {
-    /// The page of maps made as `maps` says.
-    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir, maps: &MapPrints) -> Self {
-        let fp = maps
-            .mix(prepared.points_fp)
-            .field("graph", prepared.graph_fp().hex())
-            .field("page neighbours", PAGE_NEIGHBORS)
-            .field("name", &prepared.input.name)
-            .field("colour by", prepared.colour.map_or(-1, |c| c as i64));
-        let record = OutputDir::stage_record("page");
-        Self {
-            entry: entry(out, &record, &[PAGE_FILE.to_string()], fp),
-        }
-    }
-
-    /// Writes the page; `graph` holds the page's neighbours (its first [`PAGE_NEIGHBORS`]).
-    pub(super) fn compute(
-        &self,
-        prepared: &Prepared<'_, '_>,
-        (maps, graph, sprite): (&Maps, &KnnGraph, Option<&Sprite>),
-        out: &OutputDir,
-        progress: &mut dyn Progress,
-    ) -> anyhow::Result<()> {
-        let Maps { tsne2, tsne3, pca3 } = maps;
-        let input = prepared.input;
-        let page_k = PAGE_NEIGHBORS.min(input.vectors.nrows() - 1);
-        let graph = graph.prefix(page_k);
-        let distances = graph.distances_f32();
-        let search = graph.description();
-        let spec = PageSpec {
-            title: format!("embedscope: {}", input.name),
-            subtitle: format!(
-                "{} points of {} dimensions",
-                input.vectors.nrows(),
-                input.vectors.ncols()
-            ),
-            maps: vec![
-                PageMap {
-                    name: "t-SNE 2-D".into(),
-                    coords: tsne2.coords.view(),
-                    caption: tsne2.report.caption(),
-                },
-                PageMap {
-                    name: "t-SNE 3-D".into(),
-                    coords: tsne3.coords.view(),
-                    caption: tsne3.report.caption(),
-                },
-                PageMap {
-                    name: "PCA".into(),
-                    coords: pca3.coords.view(),
-                    caption: format!("PCA, {}", pca3.report.summary),
-                },
-            ],
-            metadata: input.metadata,
-            colourings: &prepared.colourings,
-            colour_by: prepared.colour_column().map(|c| c.name.as_str()),
-            thumbnails: sprite,
-            neighbors: Some(Neighbors {
-                k: graph.k(),
-                indices: graph.indices(),
-                distances: &distances,
-                search: &search,
-            }),
-        };
-        write_page(&spec, &out.path(PAGE_FILE), progress)?;
-        Record::write(&self.entry, ())
-    }
-}
-
-impl CachedStage for PageStage {
-    type Output = ();
-
-    fn name(&self) -> &str {
-        "page"
-    }
-
-    fn entry(&self) -> &Stage {
-        &self.entry
-    }
-
-    fn files(&self) -> Vec<String> {
-        vec![PAGE_FILE.into()]
-    }
-
-    fn reload(&self, _: &OutputDir) -> anyhow::Result<()> {
-        Record::<()>::read(&self.entry)
-    }
+/// Writes the page; `graph` holds the page's neighbours (its first [`PAGE_NEIGHBORS`]).
+pub(super) fn write(
+    prepared: &Prepared<'_, '_>,
+    (maps, graph, sprite): (&Maps, &KnnGraph, Option<&Sprite>),
+    out: &OutputDir,
+    progress: &mut dyn Progress,
+) -> anyhow::Result<()> {
+    let Maps { tsne2, tsne3, pca3 } = maps;
+    let input = prepared.input;
+    let page_k = PAGE_NEIGHBORS.min(input.vectors.nrows() - 1);
+    let graph = graph.prefix(page_k);
+    let distances = graph.distances_f32();
+    let search = graph.description();
+    let spec = PageSpec {
+        title: format!("embedscope: {}", input.name),
+        subtitle: format!(
+            "{} points of {} dimensions",
+            input.vectors.nrows(),
+            input.vectors.ncols()
+        ),
+        maps: vec![
+            PageMap {
+                name: "t-SNE 2-D".into(),
+                coords: tsne2.coords.view(),
+                caption: tsne2.report.caption(),
+            },
+            PageMap {
+                name: "t-SNE 3-D".into(),
+                coords: tsne3.coords.view(),
+                caption: tsne3.report.caption(),
+            },
+            PageMap {
+                name: "PCA".into(),
+                coords: pca3.coords.view(),
+                caption: format!("PCA, {}", pca3.report.summary),
+            },
+        ],
+        metadata: input.metadata,
+        colourings: &prepared.colourings,
+        colour_by: prepared.colour_column().map(|c| c.name.as_str()),
+        thumbnails: sprite,
+        neighbors: Some(Neighbors {
+            k: graph.k(),
+            indices: graph.indices(),
+            distances: &distances,
+            search: &search,
+        }),
+    };
+    write_page(&spec, &out.path(PAGE_FILE), progress)?;
+    Ok(())
 }

@@ -4,100 +4,58 @@
 use super::maps::{MapPrints, Maps};
 use super::output::OutputDir;
 use super::prepare::{colouring_fingerprint, Prepared};
-use super::stage::{entry, CachedStage, Record};
+use super::stage::Recorded;
 use super::title;
-use crate::pipeline::cache::Stage;
 use crate::progress::Progress;
 use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
-use crate::render::colouring::Colouring;
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
 /// The stills, by stem.
 const STILLS: [&str; 2] = ["tsne", "pca"];
 
-/// The pictures' stage.
-pub(super) struct PicturesStage {
-    files: Vec<String>,
-    entry: Stage,
-}
-
-impl PicturesStage {
-    /// The pictures of maps made as `maps` says, coloured as `prepared` says.
-    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir, maps: &MapPrints) -> Self {
-        let names = out.names();
-        let pca_dims = 3.min(prepared.input.vectors.ncols());
-        let mut files = Vec::new();
-        for ext in ["png", "svg"] {
-            for stem in STILLS {
-                if stem == "tsne" || pca_dims >= 2 {
-                    files.push(format!("{stem}.{ext}"));
-                }
+/// The pictures' stage: the pictures of maps made as `maps` says, coloured as `prepared` says.
+pub(super) fn stage(
+    prepared: &Prepared<'_, '_>,
+    out: &OutputDir,
+    maps: &MapPrints,
+) -> Recorded<()> {
+    let names = out.names();
+    let pca_dims = 3.min(prepared.input.vectors.ncols());
+    let mut files = Vec::new();
+    for ext in ["png", "svg"] {
+        for stem in STILLS {
+            if stem == "tsne" || pca_dims >= 2 {
+                files.push(format!("{stem}.{ext}"));
             }
         }
-        if pca_dims == 3 {
-            files.push(names.pca_gif.clone());
-        }
-        files.push(names.tsne3_gif.clone());
-        if prepared.input.images.is_some() {
-            files.push(names.image_map.clone());
-        }
-        let fp = colouring_fingerprint(
-            maps.mix(prepared.points_fp)
-                .field("name", &prepared.input.name)
-                .field("files", files.join("\t")),
-            &prepared.colouring(),
-        );
-        let record = OutputDir::stage_record("pictures");
-        Self {
-            entry: entry(out, &record, &files, fp),
-            files,
-        }
     }
-
-    /// Draws every picture.
-    pub(super) fn compute(
-        &self,
-        prepared: &Prepared<'_, '_>,
-        maps: &Maps,
-        out: &OutputDir,
-        progress: &mut dyn Progress,
-    ) -> anyhow::Result<()> {
-        let colouring = prepared.colouring();
-        draw(prepared, &colouring, maps, out, progress)?;
-        Record::write(&self.entry, ())
+    if pca_dims == 3 {
+        files.push(names.pca_gif.clone());
     }
+    files.push(names.tsne3_gif.clone());
+    if prepared.input.images.is_some() {
+        files.push(names.image_map.clone());
+    }
+    let fp = colouring_fingerprint(
+        maps.mix(prepared.points_fp)
+            .field("name", &prepared.input.name)
+            .field("files", files.join("\t")),
+        &prepared.colouring(),
+    );
+    Recorded::new(out, ("pictures", "pictures"), files, fp)
 }
 
-impl CachedStage for PicturesStage {
-    type Output = ();
-
-    fn name(&self) -> &str {
-        "pictures"
-    }
-
-    fn entry(&self) -> &Stage {
-        &self.entry
-    }
-
-    fn files(&self) -> Vec<String> {
-        self.files.clone()
-    }
-
-    fn reload(&self, _: &OutputDir) -> anyhow::Result<()> {
-        Record::<()>::read(&self.entry)
-    }
-}
-
-/// Stills, turning GIFs and the image map.
-fn draw(
+/// Draws the stills, turning GIFs and the image map.
+pub(super) fn draw(
     prepared: &Prepared<'_, '_>,
-    colouring: &Colouring,
     maps: &Maps,
     out: &OutputDir,
     progress: &mut dyn Progress,
 ) -> anyhow::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
+    let colouring = prepared.colouring();
+    let colouring = &*colouring;
     let input = prepared.input;
     let names = out.names();
     let pca_caption = format!("PCA, {}", pca3.report.summary);

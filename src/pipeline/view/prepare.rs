@@ -8,11 +8,11 @@ use ndarray::{s, ArrayView2};
 
 use super::output::OutputDir;
 use super::report::PreReduction;
-use super::stage::{entry, CachedStage, Record};
+use super::stage::Recorded;
 use super::{Input, Settings};
 use crate::data::metadata::{Column, Metadata};
 use crate::export::html::colourings;
-use crate::pipeline::cache::{Fingerprint, Stage};
+use crate::pipeline::cache::Fingerprint;
 use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
@@ -224,51 +224,15 @@ pub(super) fn colouring_fingerprint(fp: Fingerprint, colouring: &Colouring) -> F
     }
 }
 
-/// The stage of the one PCA of the input. Its record keeps the pre-reduction's figures, so
-/// a rerun that needs no PCA still reports them.
-pub(super) struct ComponentsStage {
-    entry: Stage,
-}
-
-impl ComponentsStage {
-    /// The PCA of `prepared`'s input.
-    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir) -> Self {
-        let fp = prepared
-            .input_fp
-            .field("principal components", prepared.components)
-            .field("pre-reduction", prepared.reduce_to.unwrap_or(0));
-        let record = OutputDir::stage_record("components");
-        Self {
-            entry: entry(out, &record, &[], fp),
-        }
-    }
-
-    /// Computes the PCA (kept in `prepared`); returns the pre-reduction, if any.
-    pub(super) fn compute(
-        &self,
-        prepared: &mut Prepared<'_, '_>,
-    ) -> anyhow::Result<Option<PreReduction>> {
-        prepared.pca()?;
-        Record::write(&self.entry, prepared.pre_reduction())
-    }
-}
-
-impl CachedStage for ComponentsStage {
-    type Output = Option<PreReduction>;
-
-    fn name(&self) -> &str {
-        "principal components"
-    }
-
-    fn entry(&self) -> &Stage {
-        &self.entry
-    }
-
-    fn files(&self) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn reload(&self, _: &OutputDir) -> anyhow::Result<Option<PreReduction>> {
-        Record::read(&self.entry)
-    }
+/// The stage of the one PCA of the input. Its record keeps the pre-reduction's figures, so a
+/// rerun that needs no PCA still reports them.
+pub(super) fn components_stage(
+    prepared: &Prepared<'_, '_>,
+    out: &OutputDir,
+) -> Recorded<Option<PreReduction>> {
+    let fp = prepared
+        .input_fp
+        .field("principal components", prepared.components)
+        .field("pre-reduction", prepared.reduce_to.unwrap_or(0));
+    Recorded::new(out, ("principal components", "components"), Vec::new(), fp)
 }

@@ -6,9 +6,8 @@ use ndarray::s;
 use super::maps::{MapPrints, Maps};
 use super::output::OutputDir;
 use super::prepare::{colouring_fingerprint, Prepared, PAGE_NEIGHBORS};
-use super::stage::{entry, CachedStage, Record};
+use super::stage::Recorded;
 use crate::data::metadata::Column;
-use crate::pipeline::cache::Stage;
 use crate::pipeline::reports::{PcaReport, TsneReport};
 use crate::reduce::knn::KnnGraph;
 use crate::reduce::quality;
@@ -108,71 +107,43 @@ pub fn summary(r: &ViewReport) -> String {
     lines.join("\n")
 }
 
-/// The 10-NN accuracy's stage: how well each space keeps the colour column's classes apart.
-pub(super) struct AccuracyStage {
-    entry: Stage,
+/// The 10-NN accuracy's stage: how well the input and maps made as `maps` say keep the colour
+/// column's classes apart.
+pub(super) fn accuracy_stage(
+    prepared: &Prepared<'_, '_>,
+    out: &OutputDir,
+    maps: &MapPrints,
+) -> Recorded<Option<KnnAccuracy>> {
+    let fp = colouring_fingerprint(
+        maps.mix(prepared.graph_fp())
+            .field("neighbours", PAGE_NEIGHBORS),
+        &prepared.colouring(),
+    );
+    Recorded::new(out, ("10-NN accuracy", "accuracy"), Vec::new(), fp)
 }
 
-impl AccuracyStage {
-    /// The accuracy of the colour column's classes in the input and in maps made as `maps` says.
-    pub(super) fn new(prepared: &Prepared<'_, '_>, out: &OutputDir, maps: &MapPrints) -> Self {
-        let fp = colouring_fingerprint(
-            maps.mix(prepared.graph_fp())
-                .field("neighbours", PAGE_NEIGHBORS),
-            &prepared.colouring(),
-        );
-        let record = OutputDir::stage_record("accuracy");
-        Self {
-            entry: entry(out, &record, &[], fp),
-        }
-    }
-
-    /// Leave-one-out 10-NN accuracy of the colour column's classes in the input (from the
-    /// view's neighbour graph), the 2-D t-SNE and PC1-PC2; `None` when the colouring is not
-    /// categorical.
-    pub(super) fn compute(
-        &self,
-        prepared: &Prepared<'_, '_>,
-        maps: &Maps,
-        graph: &KnnGraph,
-    ) -> anyhow::Result<Option<KnnAccuracy>> {
-        let Maps { tsne2, pca3, .. } = maps;
-        let accuracy = match (&*prepared.colouring(), prepared.colour_column()) {
-            (Colouring::Categorical(_), Some(column)) => {
-                let classes = class_ids(column);
-                let k = PAGE_NEIGHBORS.min(prepared.input.vectors.nrows() - 1);
-                let pca_2d = pca3.coords.slice(s![.., ..2.min(pca3.coords.ncols())]);
-                Some(KnnAccuracy {
-                    column: column.name.clone(),
-                    input: quality::graph_accuracy(&graph.prefix(k), &classes),
-                    tsne_2d: quality::knn_accuracy(tsne2.coords.view(), &classes, k),
-                    pca_2d: quality::knn_accuracy(pca_2d, &classes, k),
-                })
-            }
-            _ => None,
-        };
-        Record::write(&self.entry, accuracy)
-    }
-}
-
-impl CachedStage for AccuracyStage {
-    type Output = Option<KnnAccuracy>;
-
-    fn name(&self) -> &str {
-        "10-NN accuracy"
-    }
-
-    fn entry(&self) -> &Stage {
-        &self.entry
-    }
-
-    fn files(&self) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn reload(&self, _: &OutputDir) -> anyhow::Result<Option<KnnAccuracy>> {
-        Record::read(&self.entry)
-    }
+/// Leave-one-out 10-NN accuracy of the colour column's classes in the input (from the view's
+/// neighbour graph), the 2-D t-SNE and PC1-PC2; `None` when the colouring is not categorical.
+pub(super) fn accuracy(
+    prepared: &Prepared<'_, '_>,
+    maps: &Maps,
+    graph: &KnnGraph,
+) -> Option<KnnAccuracy> {
+    let Maps { tsne2, pca3, .. } = maps;
+    let (Colouring::Categorical(_), Some(column)) =
+        (&*prepared.colouring(), prepared.colour_column())
+    else {
+        return None;
+    };
+    let classes = class_ids(column);
+    let k = PAGE_NEIGHBORS.min(prepared.input.vectors.nrows() - 1);
+    let pca_2d = pca3.coords.slice(s![.., ..2.min(pca3.coords.ncols())]);
+    Some(KnnAccuracy {
+        column: column.name.clone(),
+        input: quality::graph_accuracy(&graph.prefix(k), &classes),
+        tsne_2d: quality::knn_accuracy(tsne2.coords.view(), &classes, k),
+        pca_2d: quality::knn_accuracy(pca_2d, &classes, k),
+    })
 }
 
 /// Each point's class as a number: one per distinct value, missing values a class of their own.

@@ -2,8 +2,10 @@
 //! entry's fingerprint), the files it writes and how to read them back; [`Steps`] runs the
 //! stages in order, reuses the outputs an earlier run left valid, and logs and times each.
 
+use std::marker::PhantomData;
 use std::time::Instant;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::output::OutputDir;
@@ -25,29 +27,68 @@ pub(super) trait CachedStage {
     fn reload(&self, out: &OutputDir) -> anyhow::Result<Self::Output>;
 }
 
-/// The record of a stage that has no report of its own: its fingerprint and files.
+/// What a [`Recorded`] stage's record holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(super) struct Record<T> {
+struct Record<T> {
     /// What the outputs were made from.
-    pub fingerprint: String,
+    fingerprint: String,
     /// What the stage found, if anything beyond its files.
-    pub result: T,
+    result: T,
 }
 
-impl<T: Serialize + serde::de::DeserializeOwned> Record<T> {
-    /// Writes `result` as the record of the stage whose entry is `entry` (its last write).
-    pub(super) fn write(entry: &Stage, result: T) -> anyhow::Result<T> {
-        let record = Record {
-            fingerprint: entry.fingerprint().hex(),
-            result,
-        };
-        write_json(entry.report(), &record)?;
-        Ok(record.result)
+/// A cached stage without a report of its own (pictures, logs, accuracy, page, the PCA of the
+/// input): its record in `.stages/` holds its fingerprint and its result, and is its last write.
+pub(super) struct Recorded<T> {
+    name: &'static str,
+    files: Vec<String>,
+    entry: Stage,
+    result: PhantomData<fn() -> T>,
+}
+
+impl<T: Serialize + DeserializeOwned> Recorded<T> {
+    /// The stage `name`, recorded as `record`, writing `files`, made from what `fp` says.
+    pub(super) fn new(
+        out: &OutputDir,
+        (name, record): (&'static str, &str),
+        files: Vec<String>,
+        fp: Fingerprint,
+    ) -> Self {
+        Self {
+            entry: entry(out, &OutputDir::stage_record(record), &files, fp),
+            name,
+            files,
+            result: PhantomData,
+        }
     }
 
-    /// The result recorded for `entry`.
-    pub(super) fn read(entry: &Stage) -> anyhow::Result<T> {
-        Ok(read_json::<Record<T>>(entry.report())?.result)
+    /// Records the stage as done with `result`, once its files are written.
+    pub(super) fn finish(&self, result: T) -> anyhow::Result<T> {
+        let record = Record {
+            fingerprint: self.entry.fingerprint().hex(),
+            result,
+        };
+        write_json(self.entry.report(), &record)?;
+        Ok(record.result)
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> CachedStage for Recorded<T> {
+    type Output = T;
+
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn entry(&self) -> &Stage {
+        &self.entry
+    }
+
+    fn files(&self) -> Vec<String> {
+        self.files.clone()
+    }
+
+    fn reload(&self, _: &OutputDir) -> anyhow::Result<T> {
+        Ok(read_json::<Record<T>>(self.entry.report())?.result)
     }
 }
 
