@@ -184,7 +184,9 @@ fn interrupted_demo_resumes_and_reuses_the_trained_model() {
         model
     );
     assert!(out.join("tsne_2d.npy").exists());
-    // No stamp files: each stage's report records what it was made from.
+    // No hidden stamp files: each stage's report, or its record in `stages/` (JSON, readable),
+    // records what it was made from.
+    assert!(out.join("stages/pictures.json").is_file());
     let hidden: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .filter_map(|e| e.ok())

@@ -37,7 +37,7 @@ struct Record<T> {
 }
 
 /// A cached stage without a report of its own (pictures, logs, accuracy, page, the PCA of the
-/// input): its record in `.stages/` holds its fingerprint and its result, and is its last write.
+/// input): its record in `stages/` holds its fingerprint and its result, and is its last write.
 pub(super) struct Recorded<T> {
     name: &'static str,
     files: Vec<String>,
