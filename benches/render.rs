@@ -2,8 +2,8 @@
 //! t-SNE recording (2-D, synthetic growth), at the default 720 x 600.
 //! `cargo bench --bench render`.
 
-#[path = "../tests/common/mod.rs"]
-mod common;
+#[path = "../cli/tests/common/layout.rs"]
+mod layout;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use embedscope::progress::NoProgress;
@@ -12,8 +12,8 @@ use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions, T
 use ndarray::s;
 
 fn gifs(c: &mut Criterion) {
-    let (xyz, labels, _) = common::mnist_layout(10_000);
-    let colouring = std::sync::Arc::new(common::label_colouring(&labels));
+    let (xyz, labels, _) = layout::mnist_layout(10_000);
+    let colouring = std::sync::Arc::new(layout::label_colouring(&labels));
     let dir = tempfile::tempdir().unwrap();
     let mut group = c.benchmark_group("gif_100_frames_10k_points");
     group.sample_size(10);

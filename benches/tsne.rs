@@ -46,11 +46,11 @@ use embedscope::data::Dataset;
 use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use embedscope::reduce::pca;
 use embedscope::reduce::quality::{exact_kl, knn_accuracy};
-use embedscope::reduce::tsne::affinities::{joint_probabilities, SparseP};
-use embedscope::reduce::tsne::gradient::{gradient, Method, Workspace};
+use embedscope::reduce::tsne::bench::Lanes;
+use embedscope::reduce::tsne::bench::Tree;
+use embedscope::reduce::tsne::bench::{gradient, Method, Workspace};
+use embedscope::reduce::tsne::bench::{joint_probabilities, SparseP};
 use embedscope::reduce::tsne::observer::NoObserver;
-use embedscope::reduce::tsne::simd::Lanes;
-use embedscope::reduce::tsne::tree::Tree;
 use embedscope::reduce::tsne::{fit, LearningRate, TsneParams, ValidTsneParams};
 use ndarray::{s, Array2, ArrayView2};
 

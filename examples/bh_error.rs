@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use embedscope::data::matrix::read_matrix;
-use embedscope::reduce::tsne::simd::Lanes;
-use embedscope::reduce::tsne::tree::{Interactions, Tree};
+use embedscope::reduce::tsne::bench::Lanes;
+use embedscope::reduce::tsne::bench::{Interactions, Tree};
 use rayon::prelude::*;
 
 /// Points whose exact sums are compared.

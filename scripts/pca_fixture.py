@@ -1,7 +1,7 @@
 """Computes the PCA reference fixture for tests (run once; the JSON is committed).
 
 numpy SVD of the embedded MNIST-10k digits (assets/mnist-10k), pixels/255 rounded to float32
-exactly as embedscope reads them, centred. Writes tests/fixtures/pca_mnist10k.json with the
+exactly as embedscope reads them, centred. Writes cli/tests/fixtures/pca_mnist10k.json with the
 explained-variance ratios (against the total variance) of the first 20 components.
 
 Optionally (--pixels-out FILE.npy) also writes those pixels as a 10000 x 784 float32 .npy.
@@ -51,7 +51,7 @@ def main():
         "explained_variance_ratio": [float(r) for r in ratio[:K]],
         "cumulative_ratio": [float(c) for c in np.cumsum(ratio)[:K]],
     }
-    dest = ROOT / "tests/fixtures/pca_mnist10k.json"
+    dest = ROOT / "cli/tests/fixtures/pca_mnist10k.json"
     dest.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {dest}: PC1-PC3 explain {100 * out['cumulative_ratio'][2]:.1f}%")
 

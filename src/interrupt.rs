@@ -1,29 +1,22 @@
 //! Cooperative Ctrl-C handling.
 //!
-//! [`install`] registers a SIGINT/SIGTERM handler that only raises a flag; long loops (training
-//! epochs, t-SNE iterations, GIF frames) call [`check`] and return [`Interrupted`] as an error,
-//! so destructors run and temporary files are cleaned up instead of the process dying mid-write.
+//! The caller's signal handler (the command line installs one for SIGINT/SIGTERM) calls
+//! [`request`], which only raises a flag; long loops (t-SNE iterations, GIF frames, view stages)
+//! call [`check`] and return [`Interrupted`] as an error, so destructors run and temporary files
+//! are cleaned up instead of the process dying mid-write.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
-static INSTALL: Once = Once::new();
 
 /// The error returned by [`check`] once an interrupt was requested.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("interrupted")]
 pub struct Interrupted;
 
-/// Installs the handler once per process. A second Ctrl-C exits at once with status 130.
-pub fn install() {
-    INSTALL.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if REQUESTED.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-        });
-    });
+/// Asks the running work to stop at its next [`check`]; true when it had been asked before.
+pub fn request() -> bool {
+    REQUESTED.swap(true, Ordering::SeqCst)
 }
 
 /// True once an interrupt was requested.

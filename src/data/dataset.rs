@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array2, ArrayView2};
 
 use crate::data::idx::{self, Images};
-use crate::error::DataError;
+use crate::data::DataError;
 
 /// The embedded default: 10,000 real MNIST digits (see `assets/mnist-10k/README.md`).
 const EMBEDDED_IMAGES: &[u8] = include_bytes!("../../assets/mnist-10k/images-idx3-ubyte.gz");

@@ -5,7 +5,7 @@
 //! (`count x rows x cols`, magic `0x00000803`), labels 1-D (`count`, magic `0x00000801`).
 //! Every check failure names the file and the problem.
 //!
-//! The body the header announces must be at most [`MAX_IDX_BYTES`]; a raw file must hold exactly
+//! The body the header announces must be at most `MAX_IDX_BYTES`; a raw file must hold exactly
 //! that many bytes (checked against its size before allocating), and a gzip stream is
 //! decompressed as it is read, stopping at the announced size, so neither a lying header nor a
 //! decompression bomb costs more memory than the data that really arrives.
@@ -17,7 +17,7 @@ use std::path::Path;
 use flate2::read::GzDecoder;
 
 use crate::data::limits::{describe_bytes, MAX_IDX_BYTES};
-use crate::error::DataError;
+use crate::data::DataError;
 
 /// A stack of 8-bit greyscale images, row-major, `count * rows * cols` bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]

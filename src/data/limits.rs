@@ -6,27 +6,27 @@
 //! makes is then bounded by the file's size (raw formats) or by these limits (gzip, text).
 
 /// At most this many values in one matrix (`.npy` or text): 2^30, i.e. 4 GiB as float32.
-pub const MAX_VALUES: usize = 1 << 30;
+pub(crate) const MAX_VALUES: usize = 1 << 30;
 
 /// At most this many bytes in the body of an IDX file (images or labels), after
 /// decompression: 1 GiB. All 70,000 MNIST digits take 55 MB.
-pub const MAX_IDX_BYTES: usize = 1 << 30;
+pub(crate) const MAX_IDX_BYTES: usize = 1 << 30;
 
 /// At most this many bytes on one line of a text file (or in one quoted CSV field that spans
 /// lines): 16 MiB, room for 100,000 columns of 20-digit numbers.
-pub const MAX_LINE_BYTES: usize = 16 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 16 << 20;
 
 /// At most this many columns in a numeric text table.
-pub const MAX_COLUMNS: usize = 100_000;
+pub(crate) const MAX_COLUMNS: usize = 100_000;
 
 /// At most this many columns in a metadata table.
-pub const MAX_METADATA_COLUMNS: usize = 1_000;
+pub(crate) const MAX_METADATA_COLUMNS: usize = 1_000;
 
 /// At most this many bytes in a `.npy` header (numpy itself refuses more than 10,000).
-pub const MAX_NPY_HEADER_BYTES: usize = 64 << 10;
+pub(crate) const MAX_NPY_HEADER_BYTES: usize = 64 << 10;
 
 /// `n` bytes in words, for error messages: "16 MiB", "1 GiB", "10 bytes".
-pub fn describe_bytes(n: usize) -> String {
+pub(crate) fn describe_bytes(n: usize) -> String {
     match n {
         n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
         n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),

@@ -13,7 +13,7 @@ use ndarray_npy::WriteNpyExt;
 use crate::data::metadata::Values;
 use crate::data::metadata_io;
 use crate::data::table::read_table;
-use crate::error::DataError;
+use crate::data::DataError;
 use crate::fsutil::write_atomic;
 
 /// Reads an `N x D` matrix from any input table (`.npy`, `.tsv`, `.csv`, `.txt`, `.vec`; see

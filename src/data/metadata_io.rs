@@ -26,7 +26,7 @@ use crate::data::limits::MAX_METADATA_COLUMNS;
 use crate::data::metadata::{Column, Metadata, Values};
 use crate::data::npy;
 use crate::data::text::{count, csv_error, csv_reader, extension, is_missing, record_line};
-use crate::error::DataError;
+use crate::data::DataError;
 use crate::fsutil::write_bytes_atomic;
 
 /// Reads the metadata of `n_points` points (see the module docs); the number of rows must be

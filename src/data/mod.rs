@@ -2,12 +2,13 @@
 //! metadata ([`metadata`], [`metadata_io`]), the [`Dataset`] of MNIST images and labels, and the
 //! points' [`thumbnails`] from MNIST, image files or a sprite; and the check of a model file's
 //! [`safetensors`] header. Every reader has a byte-slice entry point (`parse_*`) beside
-//! its file one, and bounds what it allocates ([`limits`]).
+//! its file one, and bounds what it allocates (`limits`).
 
 pub mod dataset;
+mod error;
 pub mod history;
 pub mod idx;
-pub mod limits;
+pub(crate) mod limits;
 pub mod matrix;
 pub mod metadata;
 pub mod metadata_io;
@@ -18,3 +19,4 @@ mod text;
 pub mod thumbnails;
 
 pub use dataset::Dataset;
+pub use error::DataError;

@@ -15,7 +15,7 @@ use py_literal::Value as PyValue;
 
 use crate::data::limits::{describe_bytes, MAX_NPY_HEADER_BYTES, MAX_VALUES};
 use crate::data::metadata::Values;
-use crate::error::DataError;
+use crate::data::DataError;
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
 

@@ -16,7 +16,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::data::limits::describe_bytes;
-use crate::error::DataError;
+use crate::data::DataError;
 
 /// At most this many bytes of JSON header (the safetensors crate allows 100 MB; a model of ours
 /// needs under 1 KiB).

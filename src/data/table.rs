@@ -15,7 +15,7 @@
 //!   `csv` crate, so these lines are split here.)
 //!
 //! Every value must be a finite number that fits float32; errors name the file, the line and
-//! the column (1-based). Sizes are bounded by [`crate::data::limits`].
+//! the column (1-based). Sizes are bounded by `crate::data::limits`.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -30,7 +30,7 @@ use crate::data::text::{
     count, csv_error, csv_reader, display_name, extension, is_number, parse_value, record_line,
     LineLimit,
 };
-use crate::error::DataError;
+use crate::data::DataError;
 
 /// An input table: `N x D` vectors, the metadata its format carries, and a display name.
 #[derive(Debug, Clone, PartialEq)]

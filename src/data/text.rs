@@ -6,7 +6,7 @@ use std::io::{self, Read};
 use std::path::Path;
 
 use crate::data::limits::{describe_bytes, MAX_LINE_BYTES};
-use crate::error::DataError;
+use crate::data::DataError;
 
 /// Wraps a reader and fails with [`io::ErrorKind::InvalidData`] as soon as one line holds more
 /// than [`MAX_LINE_BYTES`], so a parser above it never buffers more than that for one line.

@@ -16,8 +16,8 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use crate::data::limits::{describe_bytes, MAX_IDX_BYTES};
+use crate::data::DataError;
 use crate::data::Dataset;
-use crate::error::DataError;
 
 /// The file extensions read from an image directory (lower case).
 pub const IMAGE_EXTENSIONS: [&str; 5] = ["png", "jpg", "jpeg", "gif", "bmp"];
@@ -112,7 +112,7 @@ impl Thumbnails {
     ///
     /// Images of one size up to [`MAX_THUMBNAIL_SIDE`] are kept as they are; larger ones, or
     /// images of several sizes, are shrunk to fit a cell of at most that side, aspect kept and
-    /// centred. The cell shrinks further if `n` cells would exceed [`MAX_IDX_BYTES`].
+    /// centred. The cell shrinks further if `n` cells would exceed `MAX_IDX_BYTES`.
     pub fn from_image_dir(dir: &Path, n: usize) -> Result<Self, DataError> {
         let files = image_files(dir)?;
         if files.len() != n {

@@ -6,3 +6,6 @@
 
 pub mod html;
 pub mod tensorboard;
+
+mod error;
+pub use error::ExportError;

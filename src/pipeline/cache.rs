@@ -131,9 +131,11 @@ impl Stage {
     }
 
     /// Forgets the stage (before recomputing it), so a crash midway leaves it stale.
-    pub fn invalidate(&self) -> std::io::Result<()> {
+    pub fn invalidate(&self) -> Result<(), crate::data::DataError> {
         match std::fs::remove_file(&self.report) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(crate::data::DataError::io(&self.report, e))
+            }
             _ => Ok(()),
         }
     }

@@ -19,6 +19,7 @@ use crate::export::tensorboard::training_scalars;
 use crate::fsutil::{ensure_dir, read_json, write_json};
 use crate::pipeline::reports::{TrainReport, CODES_FILE, TRAIN_REPORT_FILE};
 use crate::pipeline::view::{self, Input, Names, Settings, ViewReport};
+use crate::pipeline::PipelineError;
 use crate::progress::Progress;
 
 /// The directory of the model, codes and training report, inside the output directory.
@@ -64,16 +65,19 @@ pub fn names() -> Names {
     }
 }
 
+/// Why the caller's training step failed (it runs in another executable).
+pub type TrainError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Runs the demo: `train(model_dir)` makes (or keeps) `model_dir/codes.npy` and
 /// `model_dir/train.json`, then the codes are viewed. Returns the report (also `report.json`).
 pub fn run(
     cfg: &DemoConfig,
-    train: &mut dyn FnMut(&Path) -> anyhow::Result<()>,
+    train: &mut dyn FnMut(&Path) -> Result<(), TrainError>,
     progress: &mut dyn Progress,
-) -> anyhow::Result<DemoReport> {
+) -> crate::pipeline::Result<DemoReport> {
     let out = &cfg.view.out;
     let model_dir = out.join(MODEL_DIR);
-    ensure_dir(&model_dir).map_err(|e| crate::error::DataError::io(&model_dir, e))?;
+    ensure_dir(&model_dir).map_err(|e| crate::data::DataError::io(&model_dir, e))?;
     let mut data = Dataset::load(cfg.data.as_deref())?;
     if let Some(n) = cfg.limit {
         data.truncate(n);
@@ -89,18 +93,18 @@ pub fn run(
     let start = Instant::now();
     let report_path = model_dir.join(TRAIN_REPORT_FILE);
     let before = std::fs::read(&report_path).ok();
-    train(&model_dir)?;
+    train(&model_dir).map_err(PipelineError::Train)?;
     let trained: TrainReport = read_json(&report_path)?;
     let train_reused = before.is_some() && std::fs::read(&report_path).ok() == before;
     let train_seconds = start.elapsed().as_secs_f64();
     let codes = read_matrix(&model_dir.join(CODES_FILE))?;
     if codes.nrows() != data.len() {
-        anyhow::bail!(
+        return Err(PipelineError::Mismatch(format!(
             "{}: {} codes for {} images; the training output does not match the data",
             model_dir.join(CODES_FILE).display(),
             codes.nrows(),
             data.len()
-        );
+        )));
     }
 
     let metadata = Metadata::from_labels(&data.labels);

@@ -2,9 +2,13 @@
 //!
 //! - [`view`]: any vectors and metadata to maps, pictures, logs and a report;
 //! - [`demo`]: the autoencoder's codes (trained by `embedscope-torch`), viewed;
-//! - [`reports`]: the JSON reports shared with the single-stage commands; [`cache`]: reuse.
+//! - [`reports`]: the JSON reports shared with the single-stage commands; [`cache`]: reuse;
+//! - [`PipelineError`]: what can stop them.
 
 pub mod cache;
 pub mod demo;
+mod error;
 pub mod reports;
 pub mod view;
+
+pub use error::{PipelineError, Result};

@@ -8,7 +8,8 @@ pub mod tsne;
 
 use ndarray::ArrayView2;
 
-pub use crate::error::ReduceError;
+mod error;
+pub use error::ReduceError;
 
 /// Fails with [`ReduceError::NonFinite`], naming the first row and column, when `data` holds
 /// NaN or an infinity.

@@ -70,7 +70,7 @@ impl PcaResult {
 /// let axis = fitted.components.row(0);
 /// assert!((axis[1] / axis[0] - 2.0).abs() < 1e-3 && axis[1] > 0.0);
 /// assert_eq!(fitted.summary(1), "PC1 explains 100.0% of the variance");
-/// # Ok::<(), embedscope::error::ReduceError>(())
+/// # Ok::<(), embedscope::reduce::ReduceError>(())
 /// ```
 pub fn fit(data: ArrayView2<f32>, components: usize) -> Result<PcaResult, ReduceError> {
     let (n, d) = data.dim();

@@ -16,16 +16,16 @@ use rand::SeedableRng;
 use super::colouring::Colouring;
 use super::legend::Legend;
 use super::page::{draw_err, rgb};
-pub use super::page::{Rect, Theme};
+pub(crate) use super::page::{Rect, Theme};
 use super::palette::{self, Rgb};
 use super::text::{fit_text, register_fonts, RasterBackend, FONT};
-use crate::error::RenderError;
 use crate::fsutil::write_atomic;
+use crate::render::RenderError;
 
 /// Checks that `points` has `columns` columns (`min..=max`), that `colouring` is for as many
 /// points (a [`Colouring::Single`] fits any number), that there are points, and only finite
 /// coordinates.
-pub fn validate(
+pub(crate) fn validate(
     points: ArrayView2<'_, f32>,
     colouring: &Colouring,
     columns: (usize, usize),
@@ -51,7 +51,7 @@ pub fn validate(
 
 /// The lower-case extension of `path` when it is one of `accepted`, else
 /// [`RenderError::UnsupportedExtension`] saying `expected`.
-pub fn check_extension(
+pub(crate) fn check_extension(
     path: &Path,
     accepted: &[&str],
     expected: &'static str,
@@ -71,13 +71,13 @@ pub fn check_extension(
 /// The point radius (pixels) that reads well for `n` points in a `plot` area, for every
 /// picture that draws points (scatter plots and GIFs): about a third of the side of the square
 /// each point would get, within 2.2-6 pixels (a GIF's opaque disc needs 2.2 to look round).
-pub fn auto_radius(n: usize, plot: Rect) -> f64 {
+pub(crate) fn auto_radius(n: usize, plot: Rect) -> f64 {
     let per_point = f64::from(plot.width()) * f64::from(plot.height()) / n.max(1) as f64;
     (0.35 * per_point.sqrt()).clamp(2.2, 6.0)
 }
 
 /// Checks a point radius set by the caller: `(0, 50]` pixels.
-pub fn check_radius(radius: Option<f64>) -> Result<(), RenderError> {
+pub(crate) fn check_radius(radius: Option<f64>) -> Result<(), RenderError> {
     match radius {
         Some(r) if !(r.is_finite() && r > 0.0 && r <= 50.0) => Err(RenderError::InvalidOption(
             format!("point radius {r}: must be in (0, 50] pixels"),
@@ -87,7 +87,7 @@ pub fn check_radius(radius: Option<f64>) -> Result<(), RenderError> {
 }
 
 /// Checks a page size: 120 to 8000 pixels each way.
-pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
+pub(crate) fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
     let ok = |v: u32| (120..=8000).contains(&v);
     if ok(width) && ok(height) {
         Ok(())
@@ -100,14 +100,14 @@ pub fn check_size(width: u32, height: u32) -> Result<(), RenderError> {
 
 /// A fixed pseudo-random drawing order, so that no class is systematically painted over
 /// the others (inputs are often sorted by label). Same `n`, same order, on every machine.
-pub fn draw_order(n: usize) -> Vec<usize> {
+pub(crate) fn draw_order(n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
     order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed_0fd0));
     order
 }
 
 /// Where things go on a page: a header (title, subtitle), the plot, the legend on the right
-/// ([`Legend`]) and an optional footer line under the plot. Title, subtitle and footer are
+/// (`Legend`) and an optional footer line under the plot. Title, subtitle and footer are
 /// shrunk (to 80%) or cut with an ellipsis to fit the page's width.
 #[derive(Debug, Clone)]
 pub struct Layout {
@@ -223,7 +223,7 @@ impl Layout {
 
 /// Data bounds with a uniform data-to-pixel scale (equal aspect), fitted to a pixel rectangle.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct View {
+pub(crate) struct View {
     /// Data coordinate at the centre of the rectangle.
     pub centre: (f64, f64),
     /// Data units per pixel.
@@ -235,7 +235,7 @@ pub struct View {
 impl View {
     /// The view that shows `x0..x1` by `y0..y1` in `rect` with `margin` (a fraction of the
     /// rectangle) to spare on every side, at equal aspect.
-    pub fn fit(x: (f64, f64), y: (f64, f64), rect: Rect, margin: f64) -> Self {
+    pub(crate) fn fit(x: (f64, f64), y: (f64, f64), rect: Rect, margin: f64) -> Self {
         let w = f64::from(rect.width()) * (1.0 - 2.0 * margin);
         let h = f64::from(rect.height()) * (1.0 - 2.0 * margin);
         let span = ((x.1 - x.0) / w).max((y.1 - y.0) / h);
@@ -247,7 +247,7 @@ impl View {
     }
 
     /// The pixel position of data point `(x, y)` (y grows upwards in data, downwards on screen).
-    pub fn to_px(&self, x: f64, y: f64) -> (f32, f32) {
+    pub(crate) fn to_px(self, x: f64, y: f64) -> (f32, f32) {
         let cx = f64::from(self.rect.x0 + self.rect.x1) / 2.0;
         let cy = f64::from(self.rect.y0 + self.rect.y1) / 2.0;
         (
@@ -257,7 +257,7 @@ impl View {
     }
 
     /// The data ranges covered by the whole rectangle, `((x0, x1), (y0, y1))`.
-    pub fn ranges(&self) -> ((f64, f64), (f64, f64)) {
+    pub(crate) fn ranges(&self) -> ((f64, f64), (f64, f64)) {
         let hw = f64::from(self.rect.width()) / 2.0 * self.scale;
         let hh = f64::from(self.rect.height()) / 2.0 * self.scale;
         (
@@ -268,7 +268,7 @@ impl View {
 }
 
 /// The min and max of a column.
-pub fn column_range(points: ArrayView2<'_, f32>, col: usize) -> (f64, f64) {
+pub(crate) fn column_range(points: ArrayView2<'_, f32>, col: usize) -> (f64, f64) {
     points
         .column(col)
         .iter()
@@ -279,7 +279,7 @@ pub fn column_range(points: ArrayView2<'_, f32>, col: usize) -> (f64, f64) {
 
 /// An RGB raster, `RGBRGB...` row by row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Raster {
+pub(crate) struct Raster {
     /// Width in pixels.
     pub width: u32,
     /// Height in pixels.
@@ -290,7 +290,7 @@ pub struct Raster {
 
 impl Raster {
     /// A raster filled with the background colour.
-    pub fn new(width: u32, height: u32) -> Self {
+    pub(crate) fn new(width: u32, height: u32) -> Self {
         let rgb = palette::BACKGROUND
             .iter()
             .copied()
@@ -301,7 +301,7 @@ impl Raster {
     }
 
     /// Runs plotters drawing code on this raster.
-    pub fn draw<F>(&mut self, f: F) -> Result<(), RenderError>
+    pub(crate) fn draw<F>(&mut self, f: F) -> Result<(), RenderError>
     where
         F: FnOnce(&DrawingArea<RasterBackend<'_>, Shift>) -> Result<(), RenderError>,
     {
@@ -312,7 +312,7 @@ impl Raster {
 
     /// Blends `colour` over the pixel at `(x, y)` with opacity `alpha` (0-1); outside pixels are
     /// ignored.
-    pub fn blend(&mut self, x: i32, y: i32, colour: Rgb, alpha: f32) {
+    pub(crate) fn blend(&mut self, x: i32, y: i32, colour: Rgb, alpha: f32) {
         if x < 0 || y < 0 || x >= self.width as i32 || y >= self.height as i32 {
             return;
         }
@@ -325,7 +325,7 @@ impl Raster {
 }
 
 /// The pixel offsets of a filled disc of radius `r` (pixel centres within `r` of the centre).
-pub fn disc(r: f32) -> Vec<(i32, i32)> {
+pub(crate) fn disc(r: f32) -> Vec<(i32, i32)> {
     let ri = r.ceil() as i32;
     let mut out = Vec::new();
     for dy in -ri..=ri {
@@ -339,7 +339,7 @@ pub fn disc(r: f32) -> Vec<(i32, i32)> {
 }
 
 /// Stamps `disc` at `(x, y)` in `colour`, clipped to `clip`.
-pub fn stamp(
+pub(crate) fn stamp(
     raster: &mut Raster,
     disc: &[(i32, i32)],
     (x, y): (f32, f32),
@@ -357,7 +357,7 @@ pub fn stamp(
 }
 
 /// Writes `raster` as an 8-bit RGB PNG, atomically.
-pub fn write_png(path: &Path, raster: &Raster) -> Result<(), RenderError> {
+pub(crate) fn write_png(path: &Path, raster: &Raster) -> Result<(), RenderError> {
     write_atomic(path, |w| {
         let mut enc = png::Encoder::new(w, raster.width, raster.height);
         enc.set_color(png::ColorType::Rgb);

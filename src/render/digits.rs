@@ -9,7 +9,7 @@ use ndarray::ArrayView2;
 use super::canvas::{self, check_size, column_range, draw_order, validate, Layout, Raster, View};
 use super::colouring::Colouring;
 use super::palette;
-use crate::error::RenderError;
+use crate::render::RenderError;
 
 /// How a digit map looks. `Default`: 1400 x 1280 pixels, at most 3,000 thumbnails.
 #[derive(Debug, Clone, PartialEq)]

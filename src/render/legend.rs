@@ -17,7 +17,7 @@ use super::colouring::{group_thousands, viridis, ClassKind, Colouring, Scale, MI
 use super::page::{draw_err, number_label, rgb, Rect, Theme};
 use super::palette::{self, Rgb};
 use super::text::{cut_end, cut_middle, fit_text, text_size, FONT};
-use crate::error::RenderError;
+use crate::render::RenderError;
 
 /// The legend never takes more than this share of the page width.
 const MAX_WIDTH_SHARE: f64 = 0.4;

@@ -4,18 +4,21 @@
 //! Every picture colours its points by a [`colouring::Colouring`] (classes from the 20-colour
 //! palette, a viridis scale, or one colour), uses the bundled DejaVu Sans font
 //! (`assets/fonts/`, so a picture is identical on every machine) and the same page layout
-//! ([`canvas`]): a bold title and a muted subtitle from the caller (fitted to the width), the
-//! plot, and the [`legend`] on the right (classes with counts, or a colour bar). Long work
+//! (`canvas`): a bold title and a muted subtitle from the caller (fitted to the width), the
+//! plot, and the `legend` on the right (classes with counts, or a colour bar). Long work
 //! reports to a [`crate::progress::Progress`]. Every file is written atomically.
 
 pub mod animation;
-pub mod canvas;
+mod canvas;
 pub mod colouring;
 pub mod digits;
-pub mod legend;
-pub mod page;
+mod legend;
+mod page;
 pub mod palette;
 pub mod scatter;
-pub mod text;
+mod text;
 
-pub use crate::error::RenderError;
+mod error;
+pub use canvas::Layout;
+pub use error::RenderError;
+pub use page::Rect;

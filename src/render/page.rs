@@ -5,21 +5,21 @@
 use plotters::style::RGBColor;
 
 use super::palette::Rgb;
-use crate::error::RenderError;
+use crate::render::RenderError;
 
 /// Converts a palette colour for plotters.
-pub fn rgb(c: Rgb) -> RGBColor {
+pub(crate) fn rgb(c: Rgb) -> RGBColor {
     RGBColor(c[0], c[1], c[2])
 }
 
 /// Turns any plotters drawing error into [`RenderError::Draw`].
-pub fn draw_err<E: std::fmt::Display>(e: E) -> RenderError {
+pub(crate) fn draw_err<E: std::fmt::Display>(e: E) -> RenderError {
     RenderError::Draw(e.to_string())
 }
 
 /// A number as people write it: 3 significant digits (whole numbers in full), no trailing
 /// zeros, a true minus sign, exponents outside 0.001-999,999 ("−2.5", "50", "0.3", "2.5e7").
-pub fn number_label(v: f64) -> String {
+pub(crate) fn number_label(v: f64) -> String {
     if !v.is_finite() {
         return "none".to_string();
     }

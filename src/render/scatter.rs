@@ -19,8 +19,8 @@ use super::colouring::Colouring;
 use super::page::{draw_err, number_label, rgb, Rect};
 use super::palette;
 use super::text::FONT;
-use crate::error::RenderError;
 use crate::fsutil::write_bytes_atomic;
+use crate::render::RenderError;
 
 /// How a scatter plot looks. `Default` gives an 800 x 680 page.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,13 +21,13 @@ use plotters_backend::{
 /// The font family every picture uses. The name doubles as the CSS `font-family` list that
 /// plotters writes into SVG `<text>` elements: viewers with DejaVu Sans show exactly our
 /// font, others fall back to a metric-close sans-serif.
-pub const FONT: &str = "DejaVu Sans,Verdana,sans-serif";
+pub(crate) const FONT: &str = "DejaVu Sans,Verdana,sans-serif";
 
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 /// Registers the bundled fonts with plotters (used for SVG text metrics), once per process.
-pub fn register_fonts() {
+pub(crate) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for (style, bytes) in [(FontStyle::Normal, REGULAR), (FontStyle::Bold, BOLD)] {
@@ -88,7 +88,7 @@ fn layout(font: &FontRef<'static>, size: f64, text: &str) -> Line {
 }
 
 /// The width and height in pixels of `text` at plotters font `size`.
-pub fn text_size(text: &str, size: f64, bold: bool) -> (u32, u32) {
+pub(crate) fn text_size(text: &str, size: f64, bold: bool) -> (u32, u32) {
     let line = layout(&font(bold), size, text);
     (
         line.width.ceil() as u32,
@@ -100,7 +100,13 @@ pub fn text_size(text: &str, size: f64, bold: bool) -> (u32, u32) {
 /// largest size down to `min_size` that fits, else at `min_size` cut at a character boundary
 /// with an ellipsis ("…"). Returns the text to draw and its size; never wider than
 /// `max_width` (an empty string when not even the ellipsis fits).
-pub fn fit_text(text: &str, size: f64, min_size: f64, bold: bool, max_width: i32) -> (String, f64) {
+pub(crate) fn fit_text(
+    text: &str,
+    size: f64,
+    min_size: f64,
+    bold: bool,
+    max_width: i32,
+) -> (String, f64) {
     let max_width = max_width.max(0) as u32;
     let min_size = min_size.min(size);
     let width = text_size(text, size, bold).0;
@@ -117,7 +123,7 @@ pub fn fit_text(text: &str, size: f64, min_size: f64, bold: bool, max_width: i32
 
 /// `text` at `size`, its end replaced by an ellipsis ("…") as needed to fit `max_width` pixels
 /// (an empty string when not even the ellipsis fits).
-pub fn cut_end(text: &str, size: f64, bold: bool, max_width: i32) -> String {
+pub(crate) fn cut_end(text: &str, size: f64, bold: bool, max_width: i32) -> String {
     let chars: Vec<char> = text.chars().collect();
     longest_fit(text, size, bold, max_width, |k| {
         let prefix: String = chars[..k].iter().collect();
@@ -127,7 +133,7 @@ pub fn cut_end(text: &str, size: f64, bold: bool, max_width: i32) -> String {
 
 /// `text` at `size`, its middle replaced by an ellipsis as needed to fit `max_width` pixels, so
 /// that both ends stay (legend names that differ only at the end stay apart).
-pub fn cut_middle(text: &str, size: f64, bold: bool, max_width: i32) -> String {
+pub(crate) fn cut_middle(text: &str, size: f64, bold: bool, max_width: i32) -> String {
     let chars: Vec<char> = text.chars().collect();
     longest_fit(text, size, bold, max_width, |k| {
         let head: String = chars[..k.div_ceil(2)].iter().collect();
@@ -168,13 +174,13 @@ fn longest_fit(
 }
 
 /// plotters' bitmap backend on an RGB buffer, with exact text layout (see the module docs).
-pub struct RasterBackend<'a> {
+pub(crate) struct RasterBackend<'a> {
     inner: BitMapBackend<'a>,
 }
 
 impl<'a> RasterBackend<'a> {
     /// Draws on `rgb` (`RGBRGB...`, `width x height`).
-    pub fn new(rgb: &'a mut [u8], (width, height): (u32, u32)) -> Self {
+    pub(crate) fn new(rgb: &'a mut [u8], (width, height): (u32, u32)) -> Self {
         register_fonts();
         Self {
             inner: BitMapBackend::with_buffer(rgb, (width, height)),

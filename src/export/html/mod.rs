@@ -21,8 +21,8 @@ use ndarray::ArrayView2;
 use serde::Serialize;
 
 use crate::data::metadata::{Metadata, Values};
-use crate::error::ExportError;
 use crate::export::tensorboard::Sprite;
+use crate::export::ExportError;
 use crate::fsutil::write_atomic;
 use crate::progress::Progress;
 use crate::render::colouring::{ClassKind, Colouring, SINGLE};

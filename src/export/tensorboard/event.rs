@@ -15,7 +15,7 @@
 
 /// What an [`Event`] carries besides its time and step.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Payload<'a> {
+pub(crate) enum Payload<'a> {
     /// The first event of every file: `file_version: "brain.Event:2"`.
     FileVersion(&'a str),
     /// One scalar: `summary { value { tag, simple_value } }`.
@@ -29,7 +29,7 @@ pub enum Payload<'a> {
 
 /// One `Event` record.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     /// Seconds since the Unix epoch.
     pub wall_time: f64,
     /// The global step (0 is not written, as in proto3).
@@ -39,7 +39,7 @@ pub struct Event<'a> {
 }
 
 /// The file version TensorBoard expects in the first record of an event file.
-pub const FILE_VERSION: &str = "brain.Event:2";
+pub(crate) const FILE_VERSION: &str = "brain.Event:2";
 
 /// Protobuf wire types.
 const VARINT: u8 = 0;
@@ -49,7 +49,7 @@ const FIXED32: u8 = 5;
 
 impl Event<'_> {
     /// Serializes the event in the protobuf wire format.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(32);
         key(&mut out, 1, FIXED64);
         out.extend_from_slice(&self.wall_time.to_le_bytes());

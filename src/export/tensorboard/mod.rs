@@ -18,21 +18,21 @@
 //! leaves no half-written log directory.
 //!
 //! - `record`: TFRecord framing and CRC-32C; `event`: the protobuf encoding;
-//! - [`scalars`]: the [`EventWriter`], usable on its own, and the series of the training and t-SNE histories;
-//! - [`projector`]: tensors, metadata and the config text; [`sprite`]: the thumbnail grid.
+//! - `scalars`: the [`EventWriter`], usable on its own, and the series of the training and t-SNE histories;
+//! - `projector`: tensors, metadata and the config text; `sprite`: the thumbnail grid.
 
-pub mod event;
-pub mod projector;
-pub mod record;
-pub mod scalars;
-pub mod sprite;
+mod event;
+mod projector;
+mod record;
+mod scalars;
+mod sprite;
 
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::data::metadata::Metadata;
-use crate::error::ExportError;
+use crate::export::ExportError;
 use crate::fsutil::{write_bytes_atomic, AtomicDir};
 use crate::interrupt;
 use crate::progress::Progress;

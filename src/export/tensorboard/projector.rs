@@ -21,14 +21,14 @@ use std::path::Path;
 
 use ndarray::{s, Array2, ArrayView2};
 
-use crate::error::ExportError;
+use crate::export::ExportError;
 use crate::fsutil::write_atomic;
 
 /// Tensors narrower than this are padded with zero columns (see the module docs).
-pub const MIN_DIMS: usize = 3;
+pub(crate) const MIN_DIMS: usize = 3;
 
 /// From this many values (N x D) on, tensors are written as raw float32 instead of TSV.
-pub const RAW_MIN_VALUES: usize = 1 << 20;
+pub(crate) const RAW_MIN_VALUES: usize = 1 << 20;
 
 /// How much of a raw tensor must already be invalid UTF-8 for TensorBoard to take it as raw.
 const UTF8_PROBE: usize = 1 << 20;
@@ -59,7 +59,7 @@ pub struct NamedEmbedding<'a> {
 
 /// Writes `coords` to `dir/<stem>.tensor.tsv` or `.tensor.bytes`, padded to [`MIN_DIMS`]
 /// columns (see the module docs); returns the file name and the shape written.
-pub fn write_tensor(
+pub(crate) fn write_tensor(
     dir: &Path,
     stem: &str,
     coords: &ArrayView2<'_, f32>,
@@ -116,7 +116,7 @@ fn is_surely_not_utf8(bytes: &[u8]) -> bool {
 }
 
 /// The `projector_config.pbtxt` text for `entries`.
-pub fn config_pbtxt(entries: &[EmbeddingEntry]) -> String {
+pub(crate) fn config_pbtxt(entries: &[EmbeddingEntry]) -> String {
     let mut s = String::new();
     for e in entries {
         s.push_str("embeddings {\n");

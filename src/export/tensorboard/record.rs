@@ -35,19 +35,19 @@ const TABLE: [u32; 256] = {
 const MASK_DELTA: u32 = 0xA282_EAD8;
 
 /// CRC-32C of `data` (initial value and final xor `0xFFFFFFFF`, reflected).
-pub fn crc32c(data: &[u8]) -> u32 {
+pub(crate) fn crc32c(data: &[u8]) -> u32 {
     !data.iter().fold(!0u32, |crc, &b| {
         (crc >> 8) ^ TABLE[usize::from((crc as u8) ^ b)]
     })
 }
 
 /// The masked CRC-32C that TFRecord stores: `((crc >> 15) | (crc << 17)) + 0xa282ead8`.
-pub fn masked_crc32c(data: &[u8]) -> u32 {
+pub(crate) fn masked_crc32c(data: &[u8]) -> u32 {
     crc32c(data).rotate_right(15).wrapping_add(MASK_DELTA)
 }
 
 /// Writes one framed record holding `data`.
-pub fn write_record<W: Write>(w: &mut W, data: &[u8]) -> io::Result<()> {
+pub(crate) fn write_record<W: Write>(w: &mut W, data: &[u8]) -> io::Result<()> {
     let len = (data.len() as u64).to_le_bytes();
     w.write_all(&len)?;
     w.write_all(&masked_crc32c(&len).to_le_bytes())?;

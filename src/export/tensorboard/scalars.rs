@@ -16,7 +16,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::event::{Event, Payload, FILE_VERSION};
 use super::record::write_record;
 use crate::data::history::TrainHistory;
-use crate::error::ExportError;
+use crate::export::ExportError;
 
 /// A named series of `(step, value)` points, e.g. `train/loss` per step.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +202,7 @@ impl EventWriter {
 }
 
 /// Seconds since the Unix epoch, as TensorBoard's `wall_time`.
-pub fn now() -> f64 {
+pub(crate) fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())

@@ -14,12 +14,12 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::data::thumbnails::{ceil_sqrt, ThumbnailView};
-use crate::error::ExportError;
+use crate::export::ExportError;
 use crate::fsutil::write_atomic;
 use crate::interrupt;
 
 /// The largest sprite side the projector accepts, in pixels.
-pub const MAX_SPRITE_SIDE: usize = 8192;
+pub(crate) const MAX_SPRITE_SIDE: usize = 8192;
 
 /// The sprite's geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct SpriteLayout {
 
 impl SpriteLayout {
     /// The grid for `n` images of `rows x cols` pixels, with thumbnails as large as possible up
-    /// to the images' own size while the sprite stays within [`MAX_SPRITE_SIDE`].
+    /// to the images' own size while the sprite stays within `MAX_SPRITE_SIDE`.
     pub fn new(n: usize, rows: usize, cols: usize) -> Result<Self, ExportError> {
         if n == 0 || rows == 0 || cols == 0 {
             return Err(ExportError::invalid(
@@ -153,7 +153,10 @@ fn axis_weights(src: usize, dst: usize) -> Vec<Vec<(usize, f32)>> {
 }
 
 /// Renders the sprite's ink: a greyscale image, `size()` pixels, 0 in unused cells.
-pub fn render(images: &ThumbnailView<'_>, layout: &SpriteLayout) -> Result<Vec<u8>, ExportError> {
+pub(crate) fn render(
+    images: &ThumbnailView<'_>,
+    layout: &SpriteLayout,
+) -> Result<Vec<u8>, ExportError> {
     let (width, height) = layout.size();
     let (tw, th) = (layout.thumb_width, layout.thumb_height);
     let wx = axis_weights(images.cols, tw);

@@ -7,10 +7,10 @@ use super::output::{OutputDir, LOGS_DIR, REDUCTIONS_RUN};
 use super::prepare::Prepared;
 use super::stage::Recorded;
 use super::Settings;
-use crate::error::ExportError;
 use crate::export::tensorboard::{
     kl_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries, Sprite,
 };
+use crate::export::ExportError;
 use crate::fsutil::AtomicDir;
 use crate::pipeline::cache::Fingerprint;
 use crate::progress::Progress;
@@ -42,7 +42,7 @@ pub(super) fn write(
     (maps, sprite): (&Maps, Option<&Sprite>),
     out: &OutputDir,
     progress: &mut dyn Progress,
-) -> anyhow::Result<()> {
+) -> crate::pipeline::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
     let input = prepared.input;
     let names = out.names();

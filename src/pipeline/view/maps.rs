@@ -109,7 +109,7 @@ impl TsneStage {
         (graph, first): (&KnnGraph, bool),
         out: &OutputDir,
         progress: &mut dyn Progress,
-    ) -> anyhow::Result<Map> {
+    ) -> crate::pipeline::Result<Map> {
         let input = prepared.input;
         let params = *self.valid.params();
         let dims = params.dims;
@@ -188,7 +188,7 @@ impl CachedStage for TsneStage {
         files
     }
 
-    fn reload(&self, out: &OutputDir) -> anyhow::Result<Map> {
+    fn reload(&self, out: &OutputDir) -> crate::pipeline::Result<Map> {
         let report: TsneReport = read_json(self.entry.report())?;
         let coords = read_matrix(&out.path(&report.output))?;
         Ok(Map { coords, report })
@@ -242,7 +242,7 @@ impl PcaStage {
         &self,
         prepared: &mut Prepared<'_, '_>,
         out: &OutputDir,
-    ) -> anyhow::Result<Projection> {
+    ) -> crate::pipeline::Result<Projection> {
         let (source, d) = (
             prepared.input.source.clone(),
             prepared.input.vectors.ncols(),
@@ -273,7 +273,7 @@ impl CachedStage for PcaStage {
         vec![OutputDir::PCA_NPY.into(), OutputDir::PCA_JSON.into()]
     }
 
-    fn reload(&self, out: &OutputDir) -> anyhow::Result<Projection> {
+    fn reload(&self, out: &OutputDir) -> crate::pipeline::Result<Projection> {
         let report: PcaReport = read_json(self.entry.report())?;
         let coords = read_matrix(&out.path(&report.output))?;
         Ok(Projection { coords, report })

@@ -41,6 +41,7 @@ use crate::data::metadata::Metadata;
 use crate::data::thumbnails::ThumbnailView;
 use crate::export::tensorboard::{ScalarSeries, Sprite};
 use crate::fsutil::{ensure_dir, write_json};
+use crate::pipeline::PipelineError;
 use crate::progress::Progress;
 use crate::reduce::knn::KnnGraph;
 use crate::reduce::tsne::Init;
@@ -100,10 +101,10 @@ pub fn run(
     input: &Input<'_>,
     settings: &Settings,
     progress: &mut dyn Progress,
-) -> anyhow::Result<ViewReport> {
+) -> crate::pipeline::Result<ViewReport> {
     let root = &settings.out;
     for dir in [root.clone(), root.join(output::STAGES_DIR)] {
-        ensure_dir(&dir).map_err(|e| crate::error::DataError::io(&dir, e))?;
+        ensure_dir(&dir).map_err(|e| crate::data::DataError::io(&dir, e))?;
     }
     let mut steps = Steps::new(
         STAGES,
@@ -224,7 +225,10 @@ pub fn run(
 }
 
 /// The stage "neighbours": the one search of the vectors t-SNE sees.
-fn neighbours(steps: &mut Steps<'_>, prepared: &Prepared<'_, '_>) -> anyhow::Result<KnnGraph> {
+fn neighbours(
+    steps: &mut Steps<'_>,
+    prepared: &Prepared<'_, '_>,
+) -> crate::pipeline::Result<KnnGraph> {
     steps.begin("neighbours");
     let (n, k) = (prepared.input.vectors.nrows(), prepared.graph_k());
     let graph = KnnGraph::find(prepared.vectors(), k, &prepared.knn_params())?;
@@ -240,17 +244,17 @@ fn neighbours(steps: &mut Steps<'_>, prepared: &Prepared<'_, '_>) -> anyhow::Res
 }
 
 /// The neighbour graph, found whenever a stage that reads it is not reused.
-fn need(graph: &Option<KnnGraph>) -> anyhow::Result<&KnnGraph> {
-    graph
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("internal: the neighbour graph was not found"))
+fn need(graph: &Option<KnnGraph>) -> crate::pipeline::Result<&KnnGraph> {
+    graph.as_ref().ok_or_else(|| {
+        PipelineError::Mismatch("internal: the neighbour graph was not found".into())
+    })
 }
 
 /// The input's sprite, drawn on first use; `None` without images.
 fn sprite_of<'s>(
     slot: &'s mut Option<Sprite>,
     input: &Input<'_>,
-) -> anyhow::Result<Option<&'s Sprite>> {
+) -> crate::pipeline::Result<Option<&'s Sprite>> {
     let Some(images) = &input.images else {
         return Ok(None);
     };

@@ -8,11 +8,11 @@ pub const PAGE_FILE: &str = "index.html";
 /// The TensorBoard run of the reductions.
 pub const REDUCTIONS_RUN: &str = "reductions";
 /// The TensorBoard log directory.
-pub const LOGS_DIR: &str = "logs";
+pub(crate) const LOGS_DIR: &str = "logs";
 /// The view's report.
 pub const REPORT_FILE: &str = "report.json";
 /// Records of the cached stages that have no report of their own (pictures, logs, page).
-pub const STAGES_DIR: &str = "stages";
+pub(crate) const STAGES_DIR: &str = "stages";
 
 /// The names of the outputs that depend on the input's name. [`Names::for_stem`] derives them
 /// from a stem; the demo keeps the original project's.

@@ -32,7 +32,7 @@ pub(super) fn write(
     (maps, graph, sprite): (&Maps, &KnnGraph, Option<&Sprite>),
     out: &OutputDir,
     progress: &mut dyn Progress,
-) -> anyhow::Result<()> {
+) -> crate::pipeline::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
     let input = prepared.input;
     let page_k = PAGE_NEIGHBORS.min(input.vectors.nrows() - 1);

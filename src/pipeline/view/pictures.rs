@@ -52,7 +52,7 @@ pub(super) fn draw(
     maps: &Maps,
     out: &OutputDir,
     progress: &mut dyn Progress,
-) -> anyhow::Result<()> {
+) -> crate::pipeline::Result<()> {
     let Maps { tsne2, tsne3, pca3 } = maps;
     let colouring = prepared.colouring();
     let colouring = &*colouring;

@@ -49,10 +49,10 @@ pub(super) struct Prepared<'i, 'a> {
 
 impl<'i, 'a> Prepared<'i, 'a> {
     /// Checks `settings` against `input`, lowering a perplexity too large for it (with a note).
-    pub(super) fn new(input: &'i Input<'a>, settings: &Settings) -> anyhow::Result<Self> {
+    pub(super) fn new(input: &'i Input<'a>, settings: &Settings) -> crate::pipeline::Result<Self> {
         let (n, d) = input.vectors.dim();
         if n < tsne::MIN_POINTS {
-            return Err(crate::error::ReduceError::TooFewPoints {
+            return Err(crate::reduce::ReduceError::TooFewPoints {
                 n,
                 min: tsne::MIN_POINTS,
             }
@@ -128,7 +128,7 @@ impl<'i, 'a> Prepared<'i, 'a> {
     }
 
     /// The PCA of the input (computed on first use).
-    pub(super) fn pca(&mut self) -> anyhow::Result<&PcaResult> {
+    pub(super) fn pca(&mut self) -> crate::pipeline::Result<&PcaResult> {
         if self.pca.is_none() {
             self.pca = Some(pca::fit(self.input.vectors, self.components)?);
         }

@@ -24,7 +24,7 @@ pub(super) trait CachedStage {
     /// The files it writes, relative to the output directory (its report included).
     fn files(&self) -> Vec<String>;
     /// Reads the outputs of an earlier run whose entry is fresh.
-    fn reload(&self, out: &OutputDir) -> anyhow::Result<Self::Output>;
+    fn reload(&self, out: &OutputDir) -> crate::pipeline::Result<Self::Output>;
 }
 
 /// What a [`Recorded`] stage's record holds.
@@ -62,7 +62,7 @@ impl<T: Serialize + DeserializeOwned> Recorded<T> {
     }
 
     /// Records the stage as done with `result`, once its files are written.
-    pub(super) fn finish(&self, result: T) -> anyhow::Result<T> {
+    pub(super) fn finish(&self, result: T) -> crate::pipeline::Result<T> {
         let record = Record {
             fingerprint: self.entry.fingerprint().hex(),
             result,
@@ -87,7 +87,7 @@ impl<T: Serialize + DeserializeOwned> CachedStage for Recorded<T> {
         self.files.clone()
     }
 
-    fn reload(&self, _: &OutputDir) -> anyhow::Result<T> {
+    fn reload(&self, _: &OutputDir) -> crate::pipeline::Result<T> {
         Ok(read_json::<Record<T>>(self.entry.report())?.result)
     }
 }
@@ -160,8 +160,8 @@ impl<'p> Steps<'p> {
         &mut self,
         stage: &S,
         earlier: Option<S::Output>,
-        compute: impl FnOnce(&OutputDir, &mut dyn Progress) -> anyhow::Result<S::Output>,
-    ) -> anyhow::Result<S::Output> {
+        compute: impl FnOnce(&OutputDir, &mut dyn Progress) -> crate::pipeline::Result<S::Output>,
+    ) -> crate::pipeline::Result<S::Output> {
         self.begin(stage.name());
         let output = match earlier {
             Some(output) => {

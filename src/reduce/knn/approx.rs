@@ -28,13 +28,13 @@ use rayon::prelude::*;
 use super::Knn;
 
 /// Trees in the random-projection forest.
-pub const TREES: usize = 6;
+pub(crate) const TREES: usize = 6;
 /// Largest leaf.
-pub const LEAF_SIZE: usize = 128;
+pub(crate) const LEAF_SIZE: usize = 128;
 /// Rounds of neighbour descent.
-pub const DESCENT_ROUNDS: usize = 4;
+pub(crate) const DESCENT_ROUNDS: usize = 4;
 /// Neighbours (and their neighbours) looked at per point in a descent round.
-pub const DESCENT_FANOUT: usize = 20;
+pub(crate) const DESCENT_FANOUT: usize = 20;
 
 /// Approximate `k` nearest neighbours of each row of `data` (`N x D`), `1 <= k <= N - 1`,
 /// nearest first, the point itself excluded.

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::reduce::knn::KnnGraph;
 
 /// Entropy tolerance of the per-point binary search, in nats.
-pub const ENTROPY_TOLERANCE: f64 = 1e-5;
+pub(crate) const ENTROPY_TOLERANCE: f64 = 1e-5;
 /// Iteration cap of the binary search.
 const MAX_STEPS: usize = 200;
 
@@ -34,12 +34,13 @@ pub struct SparseP {
 
 impl SparseP {
     /// Number of rows (points).
+    #[cfg(any(test, feature = "bench"))]
     pub fn n(&self) -> usize {
         self.indptr.len() - 1
     }
 
     /// Columns and values of row `i`.
-    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+    pub(crate) fn row(&self, i: usize) -> (&[u32], &[f32]) {
         let r = self.indptr[i]..self.indptr[i + 1];
         (&self.indices[r.clone()], &self.values[r])
     }
@@ -47,7 +48,7 @@ impl SparseP {
 
 /// Fills `out` with the conditional distribution `p_j|i ∝ exp(-β d_j)` over the squared
 /// distances `dist2` whose perplexity matches `perplexity`, and returns β.
-pub fn conditional_row(dist2: &[f64], perplexity: f64, out: &mut [f64]) -> f64 {
+pub(crate) fn conditional_row(dist2: &[f64], perplexity: f64, out: &mut [f64]) -> f64 {
     let target = perplexity.ln();
     let d0 = dist2.iter().copied().fold(f64::INFINITY, f64::min);
     let (mut beta, mut lo, mut hi) = (1.0f64, f64::NEG_INFINITY, f64::INFINITY);
@@ -144,7 +145,8 @@ pub(crate) fn conditionals(lists: &Lists<'_>, perplexity: f64) -> Vec<f32> {
 }
 
 /// The symmetric joint probabilities of the first `k` neighbours of each list of `graph`
-/// (the conditional rows, then their symmetrised sum).
+/// (the conditional rows, then their symmetrised sum), as `fit` computes them in two steps.
+#[cfg(any(test, feature = "bench"))]
 pub fn joint_probabilities(
     graph: &KnnGraph,
     k: usize,

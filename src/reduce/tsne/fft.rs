@@ -38,11 +38,11 @@ use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
 /// Interpolation nodes per box and dimension.
-pub const NODES: usize = 3;
+pub(crate) const NODES: usize = 3;
 /// Fewest boxes per dimension: small maps get boxes finer than `1 / BOXES_PER_UNIT`.
-pub const MIN_BOXES: usize = 50;
+pub(crate) const MIN_BOXES: usize = 50;
 /// Boxes per unit length once the map spans more than [`MIN_BOXES`] / `BOXES_PER_UNIT` units.
-pub const BOXES_PER_UNIT: f64 = 1.0;
+pub(crate) const BOXES_PER_UNIT: f64 = 1.0;
 /// Charges per point: 1, y_1, y_2, |y|².
 const CHANNELS: usize = 4;
 /// FFT grid rows or columns per rayon task.
@@ -50,7 +50,7 @@ const LINES_PER_TASK: usize = 4;
 
 /// The grid geometry and the node potentials of one evaluation, plus buffers reused across
 /// evaluations.
-pub struct FftField {
+pub(crate) struct FftField {
     /// Boxes per unit length of a spread-out map ([`BOXES_PER_UNIT`]).
     boxes_per_unit: f64,
     grid: Grid,
@@ -185,7 +185,7 @@ impl Grid {
 
 impl FftField {
     /// Empty buffers.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             boxes_per_unit: BOXES_PER_UNIT,
             grid: Grid::default(),
@@ -202,12 +202,12 @@ impl FftField {
     }
 
     /// Interpolation nodes per dimension of the last evaluation's grid, `m`.
-    pub fn grid_size(&self) -> usize {
+    pub(crate) fn grid_size(&self) -> usize {
         self.grid.nodes()
     }
 
     /// Computes the node potentials of the points `y` (`N x 2`, row-major).
-    pub fn prepare(&mut self, y: &[f64]) {
+    pub(crate) fn prepare(&mut self, y: &[f64]) {
         let n = y.len() / 2;
         let grid = Grid::around(y, self.boxes_per_unit);
         self.grid = grid;
@@ -373,7 +373,7 @@ impl FftField {
     /// The repulsion of point `i` of `y` (the points [`FftField::prepare`] saw):
     /// `Σ_j w_ij² (y_i - y_j)` into `out`; returns `Σ_{j≠i} w_ij`.
     #[inline]
-    pub fn repulsion(&self, y: &[f64], i: usize, out: &mut [f64]) -> f64 {
+    pub(crate) fn repulsion(&self, y: &[f64], i: usize, out: &mut [f64]) -> f64 {
         let m = self.grid_size();
         let p = [y[2 * i], y[2 * i + 1]];
         let (bx, w) = self.grid.locate(p);

@@ -4,10 +4,10 @@
 //! 1. the `k = 3 · perplexity` nearest neighbours: a [`KnnGraph`] ([`crate::reduce::knn`]),
 //!    found by [`fit`] or given to [`fit_with_graph`] (one graph can serve several maps, the
 //!    page's neighbour lists and the quality checks);
-//! 2. [`affinities`]: per-point binary search for the Gaussian precision, symmetric sparse P;
+//! 2. `affinities`: per-point binary search for the Gaussian precision, symmetric sparse P;
 //! 3. initialisation: PCA scaled to standard deviation 1e-4 (default) or seeded Gaussian noise;
-//! 4. [`optimizer`]: gradient descent with early exaggeration, momentum and gains, the gradient
-//!    from [`gradient`] (exact, Barnes-Hut over the [`tree`], or interpolated by [`fft`]).
+//! 4. `optimizer`: gradient descent with early exaggeration, momentum and gains, the gradient
+//!    from `gradient` (exact, Barnes-Hut over the `tree`, or interpolated by `fft`).
 //!
 //! [`GradientMethod::Auto`] and [`NeighborMethod::Auto`] resolve by the number of points (and
 //! dimensions): see [`FFT_MIN_POINTS`] and [`crate::reduce::knn::APPROX_MIN_POINTS`]
@@ -30,16 +30,27 @@
 //! A perplexity above `(N - 1) / 3` is refused with an error (not clamped).
 //!
 //! The result is deterministic for a given seed, whatever the number of rayon threads, and
-//! the same with AVX or portable sums ([`simd`]; `EMBEDSCOPE_SIMD=portable` forces the
+//! the same with AVX or portable sums (`simd`; `EMBEDSCOPE_SIMD=portable` forces the
 //! latter, and a value it does not accept fails the run before any work).
 
-pub mod affinities;
-pub mod fft;
-pub mod gradient;
+pub(crate) mod affinities;
+mod fft;
+mod gradient;
 pub mod observer;
-pub mod optimizer;
-pub mod simd;
-pub mod tree;
+mod optimizer;
+mod simd;
+mod tree;
+
+/// The internals the benchmarks and `examples/bh_error.rs` time and check, with the `bench`
+/// feature: the affinities, the gradient and its workspace, the Barnes-Hut tree and the SIMD
+/// lanes. Not a stable API.
+#[cfg(feature = "bench")]
+pub mod bench {
+    pub use super::affinities::{joint_probabilities, SparseP};
+    pub use super::gradient::{gradient, Method, Workspace};
+    pub use super::simd::Lanes;
+    pub use super::tree::{Group, Interactions, Tree};
+}
 
 #[cfg(test)]
 mod shape_tests;
@@ -464,7 +475,7 @@ fn start(data: ArrayView2<f32>, params: &ValidTsneParams) -> Result<Lanes, Reduc
 /// let map = fit(x.view(), &params.check(20)?, &mut NoObserver)?;
 /// assert_eq!(map.embedding.dim(), (20, 2));
 /// assert!(map.kl_divergence.is_finite());
-/// # Ok::<(), embedscope::error::ReduceError>(())
+/// # Ok::<(), embedscope::reduce::ReduceError>(())
 /// ```
 pub fn fit(
     data: ArrayView2<f32>,

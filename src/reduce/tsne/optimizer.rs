@@ -29,21 +29,21 @@ use super::affinities::SparseP;
 use super::gradient::{gradient, Method, Workspace};
 use super::observer::{IterationInfo, Observer};
 use super::simd::Lanes;
-use crate::error::ReduceError;
+use crate::reduce::ReduceError;
 
 /// KL(P‖Q) is evaluated every this many iterations (and after the last).
-pub const KL_EVERY: usize = 50;
+pub(crate) const KL_EVERY: usize = 50;
 /// Lower bound of the per-coordinate gains.
 const MIN_GAIN: f64 = 0.01;
 /// The longest update one point may take in one iteration (openTSNE's default; our rates are a
 /// quarter of openTSNE's and our gradient 4x its, so the steps are the same length).
-pub const MAX_STEP_NORM: f64 = 5.0;
+pub(crate) const MAX_STEP_NORM: f64 = 5.0;
 /// Points per rayon task in the update step.
 const UPDATE_POINTS: usize = 2048;
 
 /// The optimisation schedule.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     /// Total iterations.
     pub iterations: usize,
     /// Early-exaggeration factor applied to P.
@@ -58,7 +58,7 @@ pub struct Schedule {
 
 /// What the optimisation produced besides the embedding (which is updated in place).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Trace {
+pub(crate) struct Trace {
     /// `(iteration, KL)` every [`KL_EVERY`] iterations and after the last.
     pub kl_history: Vec<(usize, f64)>,
     /// KL(P‖Q) of the final embedding.
@@ -67,7 +67,7 @@ pub struct Trace {
 
 /// Runs the schedule on `y` (`N x dims`, row-major), in place, with the gradient's sums in
 /// `lanes`.
-pub fn optimize(
+pub(crate) fn optimize(
     y: &mut [f64],
     dims: usize,
     p: &SparseP,

@@ -19,14 +19,14 @@
 use std::ffi::OsStr;
 use std::sync::OnceLock;
 
-use crate::error::ReduceError;
+use crate::reduce::ReduceError;
 
 /// The environment variable that picks the lanes: unset, empty or `auto` (the fastest the CPU
 /// has) or `portable`.
-pub const SIMD_VAR: &str = "EMBEDSCOPE_SIMD";
+pub(crate) const SIMD_VAR: &str = "EMBEDSCOPE_SIMD";
 
 /// Float32 lanes per sum: one 256-bit AVX register.
-pub const LANES: usize = 8;
+pub(crate) const LANES: usize = 8;
 
 /// How the kernels sum their lanes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,9 +32,9 @@ use super::simd::avx_lanes;
 use super::simd::{lanes_total, LaneKernel, Lanes, LANES};
 
 /// Quantisation depth: bits per axis of the Morton code (cells down to `extent / 2^21`).
-pub const LEVELS: usize = 21;
+pub(crate) const LEVELS: usize = 21;
 /// A cell with at most this many points is a leaf (also a cell at the deepest level).
-pub const LEAF_SIZE: usize = 8;
+pub(crate) const LEAF_SIZE: usize = 8;
 
 /// One cell of the tree.
 #[derive(Debug, Clone, Copy)]
@@ -270,7 +270,7 @@ impl<const D: usize> Tree<D> {
 }
 
 /// Most points in one traversal group ([`Tree::groups`]).
-pub const GROUP_SIZE: usize = 64;
+pub(crate) const GROUP_SIZE: usize = 64;
 
 /// A subtree whose points share one walk of the tree.
 #[derive(Debug, Clone, Copy)]

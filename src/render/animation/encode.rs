@@ -9,9 +9,9 @@ use rayon::prelude::*;
 
 use super::super::canvas::Raster;
 use super::super::palette::GifPalette;
-use crate::error::RenderError;
 use crate::fsutil::write_bytes_atomic;
 use crate::progress::Progress;
+use crate::render::RenderError;
 
 /// Frames rendered (and held in memory) at once.
 const CHUNK: usize = 24;

@@ -7,13 +7,13 @@
 //! so the file is the same whatever the thread count. GIFs loop forever.
 //!
 //! A GIF draws at most [`GifOptions::max_points`] points (20,000 by default): above that, a
-//! fixed subsample, stratified by class so that small classes stay visible ([`sample`]), and
+//! fixed subsample, stratified by class so that small classes stay visible (`sample`), and
 //! the footer says so. The legend still counts every point.
 
 mod encode;
 mod recorder;
 mod rotation;
-pub mod sample;
+mod sample;
 
 pub use recorder::TsneRecorder;
 pub use rotation::{rotation_gif, RotationOptions};
@@ -22,7 +22,7 @@ use std::path::Path;
 
 use super::canvas::{self, check_radius, check_size, Layout, Raster};
 use super::colouring::{group_thousands, Colouring};
-use crate::error::RenderError;
+use crate::render::RenderError;
 
 /// What every GIF shares. `Default`: 720 x 600 pixels, 60 ms per frame, 3 s on the last, at
 /// most 20,000 points.
@@ -42,7 +42,7 @@ pub struct GifOptions {
     /// Muted line under the title: method and numbers (empty: none).
     pub subtitle: String,
     /// Point radius in pixels; `None` picks one from the number of points drawn and the plot
-    /// size ([`canvas::auto_radius`]).
+    /// size (`canvas::auto_radius`).
     pub point_radius: Option<f64>,
     /// Most points drawn (a fixed stratified subsample above it); also bounds the t-SNE
     /// recorder's memory to frames x `max_points` coordinates.

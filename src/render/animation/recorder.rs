@@ -9,13 +9,13 @@ use ndarray::{Array2, ArrayView2};
 
 use super::encode::encode_gif;
 use super::{check_gif_path, quantile, sample, sample_note, GifOptions};
-use crate::error::RenderError;
 use crate::progress::Progress;
 use crate::reduce::tsne::observer::{IterationInfo, Observer};
 use crate::render::canvas::{disc, draw_order, stamp, View};
 use crate::render::colouring::Colouring;
 use crate::render::page::Rect;
 use crate::render::palette::{GifPalette, Rgb, RAMP_STEPS};
+use crate::render::RenderError;
 
 /// One recorded t-SNE state.
 #[derive(Debug, Clone)]

@@ -14,13 +14,13 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::encode::encode_gif;
 use super::{check_gif_path, quantile, sample, sample_note, GifOptions};
-use crate::error::RenderError;
 use crate::progress::Progress;
 use crate::render::canvas::{disc, stamp, validate, Layout, Raster, View};
 use crate::render::colouring::Colouring;
 use crate::render::page::{draw_err, rgb};
 use crate::render::palette::{self, fog, GifPalette, Rgb, FOG_LEVELS, RAMP_STEPS};
 use crate::render::text::FONT;
+use crate::render::RenderError;
 
 /// How a turning 3-D view looks. `Default`: 90 frames (5.4 s a turn at 60 ms), 20 degrees
 /// of elevation, axes named "1", "2", "3".

@@ -11,7 +11,7 @@ use super::super::colouring::Colouring;
 
 /// The indices (ascending) of at most `cap` of the `n` points coloured by `colouring`: all of
 /// them when `n <= cap`, else the stratified subsample described in the module docs.
-pub fn stratified(colouring: &Colouring, n: usize, cap: usize) -> Vec<usize> {
+pub(crate) fn stratified(colouring: &Colouring, n: usize, cap: usize) -> Vec<usize> {
     if n <= cap {
         return (0..n).collect();
     }

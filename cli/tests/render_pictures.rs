@@ -3,7 +3,7 @@
 //! (30 classes, continuous, none), the GIF palette and subsample, the camera, determinism,
 //! golden images, and bad inputs leaving no file behind.
 //!
-//! Golden files live in `tests/fixtures/`; after an intended change of the look, regenerate
+//! Golden files live in `cli/tests/fixtures/`; after an intended change of the look, regenerate
 //! them with `UPDATE_GOLDEN=1 cargo test --test render_pictures golden` and look at them.
 //! They are compared with a tolerance ([`png_close`], [`svg_close`]) so that a font or
 //! rasteriser update passes while a wrong picture (points moved or recoloured) fails.
@@ -12,18 +12,17 @@ mod common;
 
 use std::path::Path;
 
-use common::{
-    classes_present, decode_gif, decode_png, label_colouring, loops_forever, mnist_layout,
-};
+use common::layout::{label_colouring, mnist_layout};
+use common::{classes_present, decode_gif, decode_png, loops_forever};
 use embedscope::data::metadata::{Column, Values};
 use embedscope::progress::NoProgress;
 use embedscope::reduce::tsne::observer::{IterationInfo, Observer};
 use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions, TsneRecorder};
-use embedscope::render::canvas::Layout;
 use embedscope::render::colouring::{Colouring, VIRIDIS};
 use embedscope::render::digits::{digit_map, DigitMapOptions};
 use embedscope::render::palette::{fog, GifPalette, Rgb, BACKGROUND, CLASS_COLOURS, FOG_LEVELS};
 use embedscope::render::scatter::{plot, PlotStyle};
+use embedscope::render::Layout;
 use embedscope::render::RenderError;
 use ndarray::{s, Array2};
 
@@ -571,7 +570,7 @@ fn thirty_classes() -> (Array2<f32>, Column) {
     (xy, column)
 }
 
-fn pixels_in(img: &image::RgbImage, r: embedscope::render::canvas::Rect) -> Vec<[u8; 3]> {
+fn pixels_in(img: &image::RgbImage, r: embedscope::render::Rect) -> Vec<[u8; 3]> {
     let mut out = Vec::new();
     for y in r.y0.max(0) as u32..(r.y1 as u32).min(img.height()) {
         for x in r.x0.max(0) as u32..(r.x1 as u32).min(img.width()) {

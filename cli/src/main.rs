@@ -7,6 +7,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    embedscope::interrupt::install();
-    embedscope::cli::finish(embedscope::cli::Cli::parse().run())
+    embedscope_cli::install_interrupt_handler();
+    embedscope_cli::finish(embedscope_cli::Cli::parse().run())
 }

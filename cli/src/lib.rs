@@ -72,6 +72,19 @@ impl Cli {
     }
 }
 
+/// Installs the Ctrl-C (SIGINT/SIGTERM) handler once per process: the first signal asks the
+/// work to stop ([`embedscope::interrupt::request`]); a second exits at once with status 130.
+pub fn install_interrupt_handler() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if embedscope::interrupt::request() {
+                std::process::exit(130);
+            }
+        });
+    });
+}
+
 /// The exit status for a command's result, printing the error chain on failure: 0 on success,
 /// 1 on an error, 130 when interrupted (Ctrl-C).
 pub fn finish(result: anyhow::Result<()>) -> ExitCode {
@@ -79,7 +92,8 @@ pub fn finish(result: anyhow::Result<()>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            if crate::interrupt::requested() || err.is::<crate::interrupt::Interrupted>() {
+            if embedscope::interrupt::requested() || err.is::<embedscope::interrupt::Interrupted>()
+            {
                 ExitCode::from(130)
             } else {
                 ExitCode::FAILURE
@@ -99,11 +113,17 @@ where
     E: Into<anyhow::Error>,
 {
     let err: anyhow::Error = err.into();
-    if let Some(crate::error::ReduceError::InvalidParam {
+    let reduce = err
+        .downcast_ref::<embedscope::reduce::ReduceError>()
+        .or_else(|| {
+            err.downcast_ref::<embedscope::pipeline::PipelineError>()
+                .and_then(embedscope::pipeline::PipelineError::as_reduce)
+        });
+    if let Some(embedscope::reduce::ReduceError::InvalidParam {
         param,
         value,
         problem,
-    }) = err.downcast_ref()
+    }) = reduce
     {
         return anyhow::anyhow!("{} {value}: {problem}", flag(param));
     }

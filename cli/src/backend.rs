@@ -47,7 +47,7 @@ pub fn exec_torch() -> anyhow::Error {
 
 /// Runs `embedscope-torch ARGS` as a child and waits (the demo's training stage). Its progress
 /// and messages go to our stderr; a failure is an error, an interrupted child (Ctrl-C reached
-/// the whole process group) is [`crate::interrupt::Interrupted`].
+/// the whole process group) is [`embedscope::interrupt::Interrupted`].
 pub fn run_torch(args: &[OsString]) -> anyhow::Result<()> {
     let exe = torch_exe()?;
     let status = Command::new(&exe)
@@ -57,9 +57,9 @@ pub fn run_torch(args: &[OsString]) -> anyhow::Result<()> {
     if status.success() {
         return Ok(());
     }
-    crate::interrupt::check()?;
+    embedscope::interrupt::check()?;
     if status.code() == Some(130) {
-        return Err(crate::interrupt::Interrupted.into());
+        return Err(embedscope::interrupt::Interrupted.into());
     }
     bail!(
         "{} {} failed ({status})",

@@ -9,9 +9,9 @@ use clap::Args;
 use super::inputs;
 use super::progress::Bars;
 use super::tsne::TsneFlags;
-use crate::data::table::read_table;
-use crate::pipeline::view::{self, Input, Names, Settings};
-use crate::reduce::tsne::LearningRate;
+use embedscope::data::table::read_table;
+use embedscope::pipeline::view::{self, Input, Names, Settings};
+use embedscope::reduce::tsne::LearningRate;
 
 /// Flags of `embedscope view`.
 #[derive(Debug, Args)]

@@ -8,7 +8,8 @@ use common::s;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{decode_gif, decode_png, loops_forever, mnist_layout};
+use common::layout::mnist_layout;
+use common::{decode_gif, decode_png, loops_forever};
 use embedscope::data::matrix::{write_labels_npy, write_npy};
 
 /// Writes 300 MNIST points (3 columns) and their labels into `dir`.

@@ -1,9 +1,9 @@
 //! The training display: a bar per epoch with the running loss, and a line per finished epoch,
 //! drawn through the command line's [`Bars`].
 
-use embedscope::cli::progress::Bars;
 use embedscope::data::history::EpochStats;
 use embedscope::progress::Progress;
+use embedscope_cli::progress::Bars;
 
 use crate::model::train::TrainObserver;
 

@@ -10,9 +10,9 @@ use clap::Args;
 use super::backend::run_torch;
 use super::progress::Bars;
 use super::train::{DeviceArg, TrainArgs};
-use crate::pipeline::demo::{self, DemoConfig};
-use crate::pipeline::view::{Names, Settings};
-use crate::reduce::tsne::{LearningRate, TsneParams};
+use embedscope::pipeline::demo::{self, DemoConfig};
+use embedscope::pipeline::view::{Names, Settings};
+use embedscope::reduce::tsne::{LearningRate, TsneParams};
 
 /// Flags of `embedscope demo`. The defaults were chosen by measurement (see the README): about a
 /// minute on 2 CPU cores after the build, with converged t-SNE pictures.
@@ -93,7 +93,7 @@ impl DemoArgs {
             if self.force {
                 args.retain(|a| a != "--reuse");
             }
-            run_torch(&args)
+            run_torch(&args).map_err(Into::into)
         };
         let mut bars = Bars::new();
         let report = demo::run(&cfg, &mut train, &mut bars).map_err(super::flag_error)?;

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 
-use crate::data::metadata::Metadata;
-use crate::data::metadata_io::read_metadata;
-use crate::data::thumbnails::Thumbnails;
-use crate::data::Dataset;
-use crate::error::DataError;
+use embedscope::data::metadata::Metadata;
+use embedscope::data::metadata_io::read_metadata;
+use embedscope::data::thumbnails::Thumbnails;
+use embedscope::data::DataError;
+use embedscope::data::Dataset;
 
 /// The metadata of `n` points from `--FLAG FILE` (the projector's convention; see
 /// [`read_metadata`]), or no columns without a file.

@@ -3,7 +3,8 @@
 mod common;
 
 use base64::Engine as _;
-use common::{embedscope, mnist_layout, s};
+use common::layout::mnist_layout;
+use common::{embedscope, s};
 use embedscope::data::matrix::{write_labels_npy, write_npy};
 use embedscope::reduce::knn::{KnnGraph, KnnParams, NeighborMethod};
 use ndarray::s;

@@ -9,14 +9,14 @@ use ndarray::Array2;
 
 use super::inputs;
 use super::progress::Bars;
-use crate::data::history::TrainHistory;
-use crate::data::matrix::read_matrix;
-use crate::data::metadata::Metadata;
-use crate::export::tensorboard::{
+use embedscope::data::history::TrainHistory;
+use embedscope::data::matrix::read_matrix;
+use embedscope::data::metadata::Metadata;
+use embedscope::export::tensorboard::{
     kl_scalars, training_scalars, ExportSpec, LogDirBuilder, NamedEmbedding, ScalarSeries, Sprite,
 };
-use crate::fsutil::read_json;
-use crate::pipeline::reports::KlHistory;
+use embedscope::fsutil::read_json;
+use embedscope::pipeline::reports::KlHistory;
 
 /// The projector's name for the `--codes` embedding.
 pub const CODES_NAME: &str = "autoencoder/code";

@@ -9,10 +9,10 @@ use ndarray::Array2;
 
 use super::inputs;
 use super::progress::Bars;
-use crate::data::matrix::read_matrix;
-use crate::export::html::{colourings, write_page, Neighbors, PageMap, PageSpec};
-use crate::export::tensorboard::Sprite;
-use crate::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
+use embedscope::data::matrix::read_matrix;
+use embedscope::export::html::{colourings, write_page, Neighbors, PageMap, PageSpec};
+use embedscope::export::tensorboard::Sprite;
+use embedscope::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
 
 /// Flags of `embedscope html`.
 #[derive(clap::Args, Debug)]

@@ -7,7 +7,6 @@ use std::process::{Command, Output};
 
 use embedscope::data::matrix::{write_labels_npy, write_npy};
 use embedscope::data::Dataset;
-use embedscope::export::tensorboard::record::masked_crc32c;
 use ndarray::Array2;
 
 fn export(args: &[&str]) -> Output {
@@ -29,6 +28,24 @@ fn entries(dir: &Path) -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// TFRecord's masked CRC-32C (Castagnoli), bit by bit: an independent reference for the
+/// writer's table-driven one.
+fn masked_crc32c(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    let crc = !crc;
+    crc.rotate_right(15).wrapping_add(0xa282_ead8)
 }
 
 /// Walks a TFRecord file, checking both masked CRCs; returns the number of records.

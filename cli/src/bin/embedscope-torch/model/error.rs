@@ -27,7 +27,7 @@ pub enum ModelError {
     },
     /// The model file could not be read, or its safetensors header breaks the format's rules.
     #[error(transparent)]
-    ModelFile(#[from] embedscope::error::DataError),
+    ModelFile(#[from] embedscope::data::DataError),
     /// The data does not fit the model's input.
     #[error("the model expects {expected} pixels per image but the data has {found}")]
     InputSize {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 
 use super::inputs;
-use crate::cli::progress::Bars;
-use crate::data::matrix::read_matrix;
-use crate::data::metadata::Metadata;
-use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
-use crate::render::colouring::Colouring;
-use crate::render::digits::{digit_map, DigitMapOptions};
-use crate::render::scatter::{plot, PlotStyle};
+use crate::progress::Bars;
+use embedscope::data::matrix::read_matrix;
+use embedscope::data::metadata::Metadata;
+use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions};
+use embedscope::render::colouring::Colouring;
+use embedscope::render::digits::{digit_map, DigitMapOptions};
+use embedscope::render::scatter::{plot, PlotStyle};
 
 /// Flags of `embedscope render`.
 #[derive(clap::Args, Debug)]
@@ -141,7 +141,7 @@ impl RenderArgs {
     }
 
     fn config(&self) -> anyhow::Result<Picture> {
-        let ext = crate::fsutil::extension(&self.out);
+        let ext = embedscope::fsutil::extension(&self.out);
         let out = self.out.display();
         if !["png", "svg", "gif"].contains(&ext.as_str()) {
             bail!("--out {out}: unsupported extension '{ext}': expected .png, .svg or .gif");

@@ -9,10 +9,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use ndarray::s;
 
-use crate::data::matrix::{read_matrix, write_npy};
-use crate::fsutil::write_json;
-use crate::pipeline::reports::{PcaReport, SUMMARY_COMPONENTS};
-use crate::reduce::pca;
+use embedscope::data::matrix::{read_matrix, write_npy};
+use embedscope::fsutil::write_json;
+use embedscope::pipeline::reports::{PcaReport, SUMMARY_COMPONENTS};
+use embedscope::reduce::pca;
 
 /// Flags of `embedscope pca`.
 #[derive(clap::Args, Debug)]

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::progress::Progress;
+use embedscope::progress::Progress;
 
 /// The one bar style of every stage.
 fn bar_style() -> ProgressStyle {

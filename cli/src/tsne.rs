@@ -11,15 +11,15 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 
 use super::inputs;
-use crate::cli::progress::Bars;
-use crate::data::matrix::{read_matrix, write_npy};
-use crate::fsutil::write_json;
-use crate::pipeline::reports::{params_caption, TsneReport};
-use crate::reduce::knn::{Metric, NeighborMethod};
-use crate::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
-use crate::reduce::tsne::{self, GradientMethod, Init, LearningRate, TsneParams};
-use crate::render::animation::{GifOptions, TsneRecorder};
-use crate::render::colouring::Colouring;
+use crate::progress::Bars;
+use embedscope::data::matrix::{read_matrix, write_npy};
+use embedscope::fsutil::write_json;
+use embedscope::pipeline::reports::{params_caption, TsneReport};
+use embedscope::reduce::knn::{Metric, NeighborMethod};
+use embedscope::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
+use embedscope::reduce::tsne::{self, GradientMethod, Init, LearningRate, TsneParams};
+use embedscope::render::animation::{GifOptions, TsneRecorder};
+use embedscope::render::colouring::Colouring;
 
 /// The t-SNE flags shared by `tsne` and `view`. Their values parse with the library's own
 /// names (`FromStr`), so the command line, the reports and the page spell them alike.
@@ -237,7 +237,7 @@ impl TsneArgs {
             bail!("--gif-every 0: must be at least 1");
         }
         if let Some(gif) = &self.gif {
-            if crate::fsutil::extension(gif) != "gif" {
+            if embedscope::fsutil::extension(gif) != "gif" {
                 bail!("--gif {}: the file name must end in .gif", gif.display());
             }
         }

@@ -16,11 +16,11 @@ use std::process::ExitCode;
 use anyhow::bail;
 use clap::Parser;
 
-use embedscope::cli::encode::EncodeArgs;
-use embedscope::cli::train::{ArchArg, DeviceArg, TrainArgs};
-use embedscope::cli::{flag, Cli, Command};
 use embedscope::data::Dataset;
 use embedscope::pipeline::reports::{CODES_FILE, MODEL_FILE};
+use embedscope_cli::encode::EncodeArgs;
+use embedscope_cli::train::{ArchArg, DeviceArg, TrainArgs};
+use embedscope_cli::{flag, Cli, Command};
 
 use model::error::ModelError;
 use model::train::TrainConfig;
@@ -28,8 +28,8 @@ use model::{Arch, DeviceChoice};
 use progress::TrainProgress;
 
 fn main() -> ExitCode {
-    embedscope::interrupt::install();
-    embedscope::cli::finish(run(Cli::parse()))
+    embedscope_cli::install_interrupt_handler();
+    embedscope_cli::finish(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -38,7 +38,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Encode(a) => encode(a),
         _ => bail!(
             "{} runs only `train` and `encode`; run the other commands with `embedscope`",
-            embedscope::cli::backend::TORCH_EXE
+            embedscope_cli::backend::TORCH_EXE
         ),
     }
 }
