@@ -20,9 +20,8 @@ const MAX_STEPS: usize = 100;
 /// Leave-one-out `k`-nearest-neighbour accuracy: the fraction of points whose label equals the
 /// majority label of their `k` nearest other points (distance ties go to the lower index, vote
 /// ties to the smaller label, as scikit-learn's `KNeighborsClassifier`). The neighbours come
-/// from [`KnnGraph::find`] with its defaults: exact below
-/// [`crate::reduce::knn::APPROX_MIN_POINTS_NARROW`] points of a 2-D or 3-D map, else from the
-/// approximate search (seed 0; recall above 0.99 on 2-D maps), so the accuracy is an estimate.
+/// from [`KnnGraph::find`] with its defaults: exact for maps (1 to 3 columns, on a grid, at
+/// any size); for wider inputs exact or approximate by size (so then possibly an estimate).
 ///
 /// # Panics
 /// If `labels` does not have one entry per row, `k` is not in `1..N`, or `points` is not
@@ -70,7 +69,7 @@ pub fn graph_accuracy<L: Copy + Ord + Sync>(graph: &KnnGraph, labels: &[L]) -> f
 /// `p_j|i = exp(-β_i (d_ij - d0_i)) / S_i`; `P_ij = (p_j|i + p_i|j) / 2N`.
 ///
 /// Each β is found on the point's whole row (all `N - 1` distances, recomputed in f64) by a
-/// Newton iteration on the entropy, safeguarded by bisection, to [`ENTROPY_TOLERANCE`] nats.
+/// Newton iteration on the entropy, safeguarded by bisection, to `ENTROPY_TOLERANCE` nats.
 #[derive(Debug, Clone)]
 pub struct ExactP {
     x: Vec<f64>,
@@ -295,19 +294,22 @@ mod tests {
     }
 
     #[test]
-    fn approximate_knn_accuracy_agrees_with_exact_on_a_large_map() {
-        // Above the exact limit the approximate graph is used: compare with exact neighbours.
+    fn knn_accuracy_of_a_large_map_is_exact() {
+        // Above the approximate search's size limit a map is still searched exactly (on the
+        // grid): the same accuracy as brute force over the map with a zero column appended.
         let n = crate::reduce::knn::APPROX_MIN_POINTS_NARROW + 1;
         let p = Array2::from_shape_fn((n, 2), |(i, k)| {
             ((i * 7919 + k * 104_729) % 10_007) as f32 * 0.01 + (i % 10) as f32 * 0.5
         });
         let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
-        let approx = knn_accuracy(p.view(), &labels, 10);
+        let on_grid = knn_accuracy(p.view(), &labels, 10);
+        let mut wide = Array2::zeros((n, 4));
+        wide.slice_mut(ndarray::s![.., ..2]).assign(&p);
         let params = KnnParams {
             method: crate::reduce::knn::NeighborMethod::Exact,
             ..KnnParams::default()
         };
-        let exact = graph_accuracy(&KnnGraph::find(p.view(), 10, &params).unwrap(), &labels);
-        assert!((approx - exact).abs() < 0.005, "{approx} vs {exact}");
+        let brute = graph_accuracy(&KnnGraph::find(wide.view(), 10, &params).unwrap(), &labels);
+        assert_eq!(on_grid, brute);
     }
 }

@@ -3,7 +3,8 @@
 //! Squared distances are computed a block of query rows at a time, against all points:
 //! - for inputs of more than [`DIRECT_MAX_DIMS`] columns as `|x|² + |y|² - 2 x·y`, with the dot
 //!   products from `matrixmultiply::sgemm` (single-threaded per block, on centred data);
-//! - for low-dimensional inputs (t-SNE embeddings, for the quality measures) directly.
+//! - for low-dimensional inputs directly; maps (at most `GRID_MAX_DIMS` columns: t-SNE and
+//!   PCA maps, for the quality measures) go to the grid search of `grid` instead.
 //!
 //! The best `k + REFINE_MARGIN` candidates by that float32 estimate are then re-ranked by their
 //! exact distance in f64, so float32 rounding does not change the result.
@@ -16,12 +17,13 @@
 use ndarray::{ArrayView2, Axis};
 use rayon::prelude::*;
 
+use super::grid::GRID_MAX_DIMS;
 use super::Knn;
 
 /// Query rows per block: `BLOCK x N` float32 distances are held at once per task.
 const BLOCK: usize = 64;
 /// Inputs up to this many columns use direct f64 differences instead of the GEMM form.
-pub const DIRECT_MAX_DIMS: usize = 8;
+pub(crate) const DIRECT_MAX_DIMS: usize = 8;
 /// Extra candidates re-ranked exactly, to absorb float32 rounding at the k-th neighbour.
 const REFINE_MARGIN: usize = 8;
 
@@ -30,6 +32,9 @@ const REFINE_MARGIN: usize = 8;
 /// # Panics
 /// If `k` is 0 or not below the number of rows (callers validate this first).
 pub(crate) fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
+    if data.ncols() <= GRID_MAX_DIMS {
+        return super::grid::knn(data, k);
+    }
     let queries: Vec<usize> = (0..data.nrows()).collect();
     let (indices, dist2) = lists_of(data, &queries, k);
     Knn { k, indices, dist2 }

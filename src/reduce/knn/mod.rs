@@ -2,8 +2,9 @@
 //! neighbours: t-SNE's affinities, the page's neighbour lists, the 10-NN accuracies (each a
 //! [`KnnGraph::prefix`] of the same graph).
 //!
-//! - [`exact`]: blocked brute force, `O(N² D)`, exact;
-//! - [`approx`]: a random-projection forest refined by neighbour descent, `O(N D log N)`.
+//! - `exact`: blocked brute force, `O(N² D)`, exact; for maps (1 to 3 columns) a uniform grid
+//!   instead (`grid`), about `O(N k)`, also exact;
+//! - `approx`: a random-projection forest refined by neighbour descent, `O(N D log N)`.
 //!
 //! [`NeighborMethod::resolve`] chooses between them by size ([`APPROX_MIN_POINTS`], measured).
 //! Two metrics: [`Metric::Euclidean`] and [`Metric::Cosine`] (`1 - cos`, the usual choice for
@@ -14,8 +15,9 @@
 //! Both searches are deterministic for a seed at any number of threads; ties go to the lower
 //! index.
 
-pub mod approx;
-pub mod exact;
+mod approx;
+mod exact;
+mod grid;
 
 use std::time::Instant;
 
@@ -26,11 +28,11 @@ use rand::SeedableRng;
 use super::{check_finite, ReduceError};
 
 /// From this many points on, [`NeighborMethod::Auto`] searches approximately (inputs of more
-/// than [`exact::DIRECT_MAX_DIMS`] columns). Measured with `scripts/crossover.py` (deformed
+/// than `exact::DIRECT_MAX_DIMS` columns). Measured with `scripts/crossover.py` (deformed
 /// digits, PCA-50, k = 75): the approximate search took 1.40x the exact one's time at 20,000
 /// points and 0.89x at 50,000 (recall 0.939 and 0.934); at 70,000 its recall is 0.93.
 pub const APPROX_MIN_POINTS: usize = 50_000;
-/// The same for inputs of at most [`exact::DIRECT_MAX_DIMS`] columns (maps, small tables),
+/// The same for inputs of at most `exact::DIRECT_MAX_DIMS` columns (maps, small tables),
 /// whose exact search measures every pair directly rather than by matrix products, so costs
 /// more per pair.
 pub const APPROX_MIN_POINTS_NARROW: usize = 20_000;
@@ -94,12 +96,12 @@ impl std::str::FromStr for Metric {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NeighborMethod {
     /// Exact below [`APPROX_MIN_POINTS`] points (or [`APPROX_MIN_POINTS_NARROW`] for narrow
-    /// inputs), else approximate.
+    /// inputs), else approximate; maps of at most 3 columns always exact (on a grid).
     #[default]
     Auto,
     /// Exact, by blocked brute force.
     Exact,
-    /// Approximate ([`approx`]).
+    /// Approximate (`approx`).
     Approx,
 }
 
@@ -113,8 +115,12 @@ impl NeighborMethod {
         }
     }
 
-    /// The search used for `n` points of `d` columns: never `Auto`.
+    /// The search used for `n` points of `d` columns: never `Auto`. Maps (at most 3 columns)
+    /// are always searched exactly, on a grid, in about `O(N k)`.
     pub fn resolve(self, n: usize, d: usize) -> Self {
+        if d <= grid::GRID_MAX_DIMS && self == Self::Auto {
+            return Self::Exact;
+        }
         let threshold = if d <= exact::DIRECT_MAX_DIMS {
             APPROX_MIN_POINTS_NARROW
         } else {
@@ -528,11 +534,17 @@ mod tests {
         );
         assert_eq!(auto.resolve(APPROX_MIN_POINTS, 50), NeighborMethod::Approx);
         assert_eq!(
-            auto.resolve(APPROX_MIN_POINTS_NARROW - 1, 2),
+            auto.resolve(APPROX_MIN_POINTS_NARROW - 1, 8),
             NeighborMethod::Exact
         );
         assert_eq!(
-            auto.resolve(APPROX_MIN_POINTS_NARROW, 2),
+            auto.resolve(APPROX_MIN_POINTS_NARROW, 8),
+            NeighborMethod::Approx
+        );
+        // Maps are searched exactly on a grid at any size.
+        assert_eq!(auto.resolve(10_000_000, 3), NeighborMethod::Exact);
+        assert_eq!(
+            NeighborMethod::Approx.resolve(10_000_000, 2),
             NeighborMethod::Approx
         );
         assert_eq!(
