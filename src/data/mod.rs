@@ -8,6 +8,7 @@ pub mod dataset;
 mod error;
 pub mod history;
 pub mod idx;
+mod image_names;
 pub(crate) mod limits;
 pub mod matrix;
 pub mod metadata;

@@ -1,8 +1,9 @@
 //! [`Thumbnails`]: one small greyscale image per point, for the image map, the projector's
 //! sprite and the page's hover pictures, from any of three sources:
 //! - an MNIST IDX directory or the embedded MNIST-10k ([`Dataset`], labels kept);
-//! - a directory of image files (PNG, JPEG, GIF, BMP), one per point in file-name order
-//!   ([`Thumbnails::from_image_dir`]);
+//! - a directory of image files (PNG, JPEG, GIF, BMP), one per point in natural file-name
+//!   order, `img_2.png` before `img_10.png`, with the numbers in the names checked to count the
+//!   points ([`Thumbnails::from_image_dir`]);
 //! - a ready-made sprite in the projector's layout ([`Thumbnails::from_sprite`]).
 //!
 //! Pixels are stored as *ink*, MNIST's convention: 0 is the (white) background, 255 full black,
@@ -202,7 +203,8 @@ pub fn ceil_sqrt(n: usize) -> usize {
     s
 }
 
-/// The image files of `dir`, sorted by name.
+/// The image files of `dir`, file `k` for point `k` (natural name order, numbers checked:
+/// `image_names`).
 fn image_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
     let entries = std::fs::read_dir(dir).map_err(|e| DataError::io(dir, e))?;
     let mut files = Vec::new();
@@ -216,8 +218,7 @@ fn image_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
             files.push(path);
         }
     }
-    files.sort();
-    Ok(files)
+    super::image_names::order_images(dir, files)
 }
 
 /// The cell `(width, height)` for images of `sizes` (width, height), `n` of them.
