@@ -97,7 +97,7 @@ impl DemoArgs {
         };
         let mut bars = Bars::new();
         let report = demo::run(&cfg, &mut train, &mut bars).map_err(super::flag_error)?;
-        println!("{}", demo::summary(&report));
+        println!("{}", demo::summary(&report, &cfg.view.out));
         Ok(())
     }
 }

@@ -13,6 +13,7 @@ use embedscope::data::matrix::read_matrix;
 use embedscope::export::html::{colourings, write_page, Neighbors, PageMap, PageSpec};
 use embedscope::export::tensorboard::Sprite;
 use embedscope::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
+use embedscope::render::colouring;
 
 /// Flags of `embedscope html`.
 #[derive(clap::Args, Debug)]
@@ -24,7 +25,9 @@ pub struct HtmlArgs {
     /// Per-point metadata (for now: labels, a .npy integer vector or text, one per line).
     #[arg(long, value_name = "FILE")]
     pub metadata: Option<PathBuf>,
-    /// The metadata column to colour by when the page opens (default: the first column).
+    /// The metadata column to colour by when the page opens.
+    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
+    /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long, value_name = "COLUMN")]
     pub color_by: Option<String>,
     /// Thumbnails shown on hover.
@@ -79,13 +82,9 @@ impl HtmlArgs {
             }
         }
         let metadata = inputs::metadata("metadata", self.metadata.as_deref(), n)?;
-        let colour_by = match &self.color_by {
-            Some(name) => {
-                metadata.column(name).context("--color-by")?;
-                Some(name.as_str())
-            }
-            None => metadata.columns().first().map(|c| c.name.as_str()),
-        };
+        let colour_by = colouring::colour_column(&metadata, self.color_by.as_deref())
+            .context("--color-by")?
+            .map(|c| c.name.as_str());
         let images = self.images.read(n)?;
         let sprite = match &images {
             Some(t) => Some(Sprite::new(&t.view()).context("--images")?),

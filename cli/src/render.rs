@@ -10,7 +10,7 @@ use crate::progress::Bars;
 use embedscope::data::matrix::read_matrix;
 use embedscope::data::metadata::Metadata;
 use embedscope::render::animation::{rotation_gif, GifOptions, RotationOptions};
-use embedscope::render::colouring::Colouring;
+use embedscope::render::colouring::{self, Colouring};
 use embedscope::render::digits::{digit_map, DigitMapOptions};
 use embedscope::render::scatter::{plot, PlotStyle};
 
@@ -25,7 +25,9 @@ pub struct RenderArgs {
     /// colour (a digit map then uses the images' labels).
     #[arg(long, value_name = "FILE", alias = "labels")]
     pub metadata: Option<PathBuf>,
-    /// The metadata column that colours the points (default: the first).
+    /// The metadata column that colours the points.
+    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
+    /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
     /// Output file: `.png` or `.svg` (scatter plot), `.png` with --images (digit map), `.gif`
@@ -101,10 +103,8 @@ impl RenderArgs {
             (None, Some(labels)) => Metadata::from_labels(labels),
             _ => inputs::metadata("metadata", self.metadata.as_deref(), n)?,
         };
-        let column = match &self.colour_by {
-            Some(name) => Some(metadata.column(name).context("--color-by")?),
-            None => metadata.columns().first(),
-        };
+        let column =
+            colouring::colour_column(&metadata, self.colour_by.as_deref()).context("--color-by")?;
         let colouring = Colouring::from_column(column);
         if let (None, Some(column)) = (&self.title, column) {
             let title = picture.title_mut();

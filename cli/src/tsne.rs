@@ -19,7 +19,7 @@ use embedscope::reduce::knn::{Metric, NeighborMethod};
 use embedscope::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
 use embedscope::reduce::tsne::{self, GradientMethod, Init, LearningRate, TsneParams};
 use embedscope::render::animation::{GifOptions, TsneRecorder};
-use embedscope::render::colouring::Colouring;
+use embedscope::render::colouring::{self, Colouring};
 
 /// The t-SNE flags shared by `tsne` and `view`. Their values parse with the library's own
 /// names (`FromStr`), so the command line, the reports and the page spell them alike.
@@ -121,7 +121,9 @@ pub struct TsneArgs {
     /// without a header, or several with a header row; or a .npy label vector).
     #[arg(long, value_name = "FILE", alias = "labels", requires = "gif")]
     pub metadata: Option<PathBuf>,
-    /// The metadata column that colours the GIF (default: the first).
+    /// The metadata column that colours the GIF.
+    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
+    /// one, never a column of nearly all distinct values (names, ids).
     #[arg(
         long = "color-by",
         alias = "colour-by",
@@ -161,10 +163,8 @@ impl TsneArgs {
             Some((gif, metadata_path, every)) => {
                 let metadata =
                     inputs::metadata("metadata", metadata_path.as_deref(), data.nrows())?;
-                let column = match &cfg.colour_by {
-                    Some(name) => Some(metadata.column(name).context("--color-by")?),
-                    None => metadata.columns().first(),
-                };
+                let column = colouring::colour_column(&metadata, cfg.colour_by.as_deref())
+                    .context("--color-by")?;
                 let colouring = Colouring::from_column(column);
                 let every = every.unwrap_or(cfg.params.iterations.div_ceil(100));
                 let opts = GifOptions {

@@ -24,7 +24,9 @@ pub struct ViewArgs {
     /// several with a header row); .npy label vectors work too.
     #[arg(long, value_name = "FILE", alias = "labels")]
     pub metadata: Option<PathBuf>,
-    /// The metadata column that colours the pictures (default: the first).
+    /// The metadata column that colours the pictures.
+    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
+    /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
     /// The points' images.
@@ -91,8 +93,7 @@ impl ViewArgs {
             "embedscope view: {} points of {}",
             report.points, report.input
         );
-        println!("{}", view::summary(&report));
-        println!("  in {}", self.out.display());
+        println!("{}", view::summary(&report, &self.out));
         Ok(())
     }
 }

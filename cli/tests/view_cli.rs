@@ -48,22 +48,14 @@ fn word_vectors_with_metadata_give_every_output() {
     let dir = tempfile::tempdir().unwrap();
     let (v, m) = words(dir.path());
     let out = dir.path().join("view");
-    // A view of the words coloured by `column`; its report.
+    // A view of the words coloured by `column` (`""`: the default column); its report.
     let view = |column: &str| {
-        let o = embedscope(&[
-            "view",
-            &v,
-            "--metadata",
-            &m,
-            "--color-by",
-            column,
-            "--out",
-            s(&out),
-            "--iterations",
-            "300",
-            "--perplexity",
-            "5",
-        ]);
+        let mut args = vec!["view", &v, "--metadata", &m, "--out", s(&out)];
+        args.extend(["--iterations", "300", "--perplexity", "5"]);
+        if !column.is_empty() {
+            args.extend(["--color-by", column]);
+        }
+        let o = embedscope(&args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         json(&out.join("report.json"))
     };
@@ -99,6 +91,18 @@ fn word_vectors_with_metadata_give_every_output() {
         serde_json::json!(["t-SNE 3-D", "PCA", "TensorBoard logs"])
     );
     assert!(report["knn10_accuracy"].is_null());
+    // Unique words make no colour column by default and no 10-NN accuracy when asked for:
+    // the default is the part of speech.
+    let report = view("word");
+    assert_eq!(report["colour_by"], "word");
+    assert!(
+        report["knn10_accuracy"].is_null(),
+        "{}",
+        report["knn10_accuracy"]
+    );
+    let report = view("");
+    assert_eq!(report["colour_by"], "pos");
+    assert_eq!(report["knn10_accuracy"]["column"], "pos");
 }
 
 #[test]

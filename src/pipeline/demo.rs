@@ -142,8 +142,8 @@ pub fn run(
     Ok(report)
 }
 
-/// The summary printed at the end of a demo run.
-pub fn summary(r: &DemoReport) -> String {
+/// The summary printed at the end of a demo run written to `out`.
+pub fn summary(r: &DemoReport, out: &Path) -> String {
     let mut lines = vec![format!(
         "embedscope demo: {} digits of {}",
         r.view.points, r.data
@@ -155,6 +155,6 @@ pub fn summary(r: &DemoReport) -> String {
         r.train_seconds,
         if r.train_reused { ", reused" } else { "" }
     ));
-    lines.push(view::summary(&r.view));
+    lines.push(view::summary(&r.view, out));
     lines.join("\n")
 }

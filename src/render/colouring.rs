@@ -11,12 +11,16 @@
 //!   Missing values form a "(missing)" entry in [`MISSING`] grey, outside the palette.
 //! - Continuous (other numeric columns): viridis from the column's minimum to its maximum,
 //!   missing values in [`MISSING`].
+//!
+//! Without `--color-by`, the colour column is [`default_column`]'s: the first categorical column
+//! of 2 to [`MAX_DEFAULT_CLASSES`] classes, else the first numeric one, never a column whose
+//! values are nearly all distinct (names, ids: [`MOSTLY_DISTINCT`]).
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::palette::{Rgb, CLASS_COLOURS};
-use crate::data::metadata::{Column, Values};
+use crate::data::metadata::{Column, Metadata, MetadataError, Values};
 
 // The colours the rule hands out, defined with the others in `palette`.
 pub use super::palette::{viridis, viridis_ramp, MISSING, OTHER, PALETTE, VIRIDIS};
@@ -28,6 +32,69 @@ pub const SINGLE: Rgb = CLASS_COLOURS[0];
 pub const MAX_INTEGER_CATEGORIES: usize = 50;
 /// Float columns with at most this many distinct values are categorical.
 pub const MAX_FLOAT_CATEGORIES: usize = 12;
+
+/// A default colour column has at most this many classes.
+pub const MAX_DEFAULT_CLASSES: usize = 50;
+/// A column with at least this fraction of distinct values (of its points) names or numbers
+/// the points rather than grouping them: never the default colour, no 10-NN accuracy.
+pub const MOSTLY_DISTINCT: f64 = 0.9;
+
+/// The distinct present values of a column, with their counts.
+fn value_counts(values: &Values) -> HashMap<String, usize> {
+    let mut distinct: HashMap<String, usize> = HashMap::new();
+    for i in 0..values.len() {
+        if let Some(v) = values.display(i) {
+            *distinct.entry(v).or_default() += 1;
+        }
+    }
+    distinct
+}
+
+/// Whether a column of `distinct` values is coloured by class (the module's rule).
+fn is_categorical(values: &Values, distinct: usize) -> bool {
+    match values {
+        Values::Text(_) => true,
+        Values::Integer(_) => distinct <= MAX_INTEGER_CATEGORIES,
+        Values::Float(_) => distinct <= MAX_FLOAT_CATEGORIES,
+    }
+}
+
+/// True when nearly every point has its own value in `column` ([`MOSTLY_DISTINCT`]).
+pub fn mostly_distinct(column: &Column) -> bool {
+    let n = column.values.len();
+    n > 0 && value_counts(&column.values).len() as f64 >= MOSTLY_DISTINCT * n as f64
+}
+
+/// The colour column when none is asked for: the first categorical column of 2 to
+/// [`MAX_DEFAULT_CLASSES`] classes, else the first numeric column, skipping columns that are
+/// [`mostly_distinct`]; `None` when no column qualifies (one colour).
+pub fn default_column(metadata: &Metadata) -> Option<&Column> {
+    let mut numeric = None;
+    for c in metadata.columns() {
+        let distinct = value_counts(&c.values).len();
+        if distinct as f64 >= MOSTLY_DISTINCT * c.values.len() as f64 {
+            continue;
+        }
+        if is_categorical(&c.values, distinct) && (2..=MAX_DEFAULT_CLASSES).contains(&distinct) {
+            return Some(c);
+        }
+        if numeric.is_none() && !matches!(c.values, Values::Text(_)) {
+            numeric = Some(c);
+        }
+    }
+    numeric
+}
+
+/// The column `name` (`--color-by`) if given, else [`default_column`]'s.
+pub fn colour_column<'m>(
+    metadata: &'m Metadata,
+    name: Option<&str>,
+) -> Result<Option<&'m Column>, MetadataError> {
+    match name {
+        Some(name) => metadata.column(name).map(Some),
+        None => Ok(default_column(metadata)),
+    }
+}
 
 /// How the points of a picture are coloured.
 #[derive(Debug, Clone, PartialEq)]
@@ -157,18 +224,8 @@ impl Colouring {
         };
         let values = &column.values;
         let n = values.len();
-        let mut distinct: HashMap<String, usize> = HashMap::new();
-        for i in 0..n {
-            if let Some(v) = values.display(i) {
-                *distinct.entry(v).or_default() += 1;
-            }
-        }
-        let categorical = match values {
-            Values::Text(_) => true,
-            Values::Integer(_) => distinct.len() <= MAX_INTEGER_CATEGORIES,
-            Values::Float(_) => distinct.len() <= MAX_FLOAT_CATEGORIES,
-        };
-        if !categorical {
+        let distinct = value_counts(values);
+        if !is_categorical(values, distinct.len()) {
             let values: Vec<f64> = (0..n)
                 .map(|i| values.number(i).unwrap_or(f64::NAN))
                 .collect();
@@ -300,6 +357,60 @@ mod tests {
             name: "c".into(),
             values: Values::Text(values.iter().map(|v| v.map(str::to_string)).collect()),
         }
+    }
+
+    #[test]
+    fn default_column_groups_the_points() {
+        let n = 200;
+        let col = |name: &str, values: Values| Column {
+            name: name.into(),
+            values,
+        };
+        let word = col(
+            "word",
+            Values::Text((0..n).map(|i| Some(format!("w{i}"))).collect()),
+        );
+        let pos = col(
+            "pos",
+            Values::Text(
+                (0..n)
+                    .map(|i| Some(["noun", "verb"][i % 2].into()))
+                    .collect(),
+            ),
+        );
+        let many = col(
+            "many",
+            Values::Text((0..n).map(|i| Some(format!("c{}", i % 60))).collect()),
+        );
+        let mass = col(
+            "mass",
+            Values::Float((0..n).map(|i| Some((i % 100) as f64 * 1.5)).collect()),
+        );
+        let id = col(
+            "id",
+            Values::Integer((0..n).map(|i| Some(i as i64)).collect()),
+        );
+        let one = col("one", Values::Text(vec![Some("x".into()); n]));
+        let meta =
+            |cols: Vec<&Column>| Metadata::new(n, cols.into_iter().cloned().collect()).unwrap();
+        let pick = |m: &Metadata| default_column(m).map(|c| c.name.clone());
+        // Unique words are skipped for the part of speech, wherever it stands.
+        assert_eq!(pick(&meta(vec![&word, &id, &pos])).as_deref(), Some("pos"));
+        // 60 classes or a single one do not make a default; a numeric column does.
+        assert_eq!(
+            pick(&meta(vec![&many, &one, &mass])).as_deref(),
+            Some("mass")
+        );
+        // Ids and names only: one colour.
+        assert_eq!(pick(&meta(vec![&word, &id])), None);
+        assert!(mostly_distinct(&word) && mostly_distinct(&id) && !mostly_distinct(&pos));
+        // An explicit column is taken as it is, and a wrong name is an error.
+        let m = meta(vec![&word, &pos]);
+        assert_eq!(
+            colour_column(&m, Some("word")).unwrap().unwrap().name,
+            "word"
+        );
+        assert!(colour_column(&m, Some("nope")).is_err());
     }
 
     #[test]

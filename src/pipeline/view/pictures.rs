@@ -64,9 +64,15 @@ pub(super) fn draw(
         subtitle: tsne2.report.caption(),
         ..PlotStyle::default()
     };
+    // The still draws two components: say so, beside what the three of the GIF explain.
+    let drawn: f64 = pca3.report.explained_variance_ratio.iter().take(2).sum();
     let pca_style = PlotStyle {
         title: title("PCA", input, colouring),
-        subtitle: pca_caption.clone(),
+        subtitle: format!(
+            "PCA, PC1 and PC2 drawn ({:.1}% of the variance); {}",
+            100.0 * drawn,
+            pca3.report.summary
+        ),
         axis_names: ("PC1".into(), "PC2".into()),
         ..PlotStyle::default()
     };

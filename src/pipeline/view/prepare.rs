@@ -16,7 +16,7 @@ use crate::pipeline::cache::Fingerprint;
 use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
-use crate::render::colouring::Colouring;
+use crate::render::colouring::{colour_column, Colouring};
 
 /// Neighbours per point in the page's k-NN graph (and the 10-NN accuracy).
 pub const PAGE_NEIGHBORS: usize = 10;
@@ -74,17 +74,13 @@ impl<'i, 'a> Prepared<'i, 'a> {
         let tsne_dims = reduce_to.unwrap_or(d);
         let tsne = [2, 3].map(|dims| TsneParams { dims, ..params });
         let tsne = [tsne[0].check(n)?, tsne[1].check(n)?];
-        let colour = match &settings.colour_by {
-            Some(name) => {
-                input.metadata.column(name)?;
-                input
-                    .metadata
-                    .columns()
-                    .iter()
-                    .position(|c| &c.name == name)
-            }
-            None => (!input.metadata.columns().is_empty()).then_some(0),
-        };
+        let colour = colour_column(input.metadata, settings.colour_by.as_deref())?.map(|c| {
+            let columns = input.metadata.columns();
+            columns
+                .iter()
+                .position(|o| o.name == c.name)
+                .expect("its own column")
+        });
         let input_fp = Fingerprint::new().matrix(input.vectors);
         let vectors_fp = input_fp.field("pre-reduction", tsne_dims);
         let mut points_fp = metadata_fingerprint(input_fp, input.metadata);

@@ -1,17 +1,19 @@
 //! What a view reports: the 10-NN accuracy of the colour column's classes (a cached stage),
 //! `report.json`'s shape, and the summary printed at the end.
 
+use std::path::Path;
+
 use ndarray::s;
 
 use super::maps::{MapPrints, Maps};
-use super::output::OutputDir;
+use super::output::{OutputDir, LOGS_DIR, PAGE_FILE};
 use super::prepare::{colouring_fingerprint, Prepared, PAGE_NEIGHBORS};
 use super::stage::Recorded;
 use crate::data::metadata::Column;
 use crate::pipeline::reports::{PcaReport, TsneReport};
 use crate::reduce::knn::KnnGraph;
 use crate::reduce::quality;
-use crate::render::colouring::Colouring;
+use crate::render::colouring::{mostly_distinct, Colouring};
 
 /// The PCA applied before t-SNE to a wide input.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -73,8 +75,9 @@ pub struct ViewReport {
     pub files: Vec<String>,
 }
 
-/// The lines printed at the end of a view: stage times, KL, explained variance, accuracies.
-pub fn summary(r: &ViewReport) -> String {
+/// The lines printed at the end of a view written to `out`: stage times, KL, explained
+/// variance, accuracies, and how to open the results.
+pub fn summary(r: &ViewReport, out: &Path) -> String {
     let stages: Vec<String> = r
         .seconds
         .iter()
@@ -99,11 +102,13 @@ pub fn summary(r: &ViewReport) -> String {
             k.column, k.input, k.tsne_2d, k.pca_2d
         ));
     }
-    lines.push(
-        "  pictures, logs and report.json written; open the logs with \
-         `scripts/tensorboard.sh OUT/logs`"
-            .to_string(),
-    );
+    lines.push(format!(
+        "  pictures, logs and report.json written in {}; open {} in a browser, or the logs with \
+         `tensorboard --logdir {}`",
+        out.display(),
+        out.join(PAGE_FILE).display(),
+        out.join(LOGS_DIR).display()
+    ));
     lines.join("\n")
 }
 
@@ -135,6 +140,10 @@ pub(super) fn accuracy(
     else {
         return None;
     };
+    if mostly_distinct(column) {
+        // Names or ids: every point its own class, an accuracy with no meaning.
+        return None;
+    }
     let classes = class_ids(column);
     let k = PAGE_NEIGHBORS.min(prepared.input.vectors.nrows() - 1);
     let pca_2d = pca3.coords.slice(s![.., ..2.min(pca3.coords.ncols())]);
