@@ -111,7 +111,9 @@
 
   // ---- Geometry: normalised coordinates -> CSS pixels -----------------------------------
   const stage = $('stage');
-  const canvas = $('points');
+  // The points' canvas; replaced by a fresh one if the WebGL context is lost (a canvas that
+  // held a WebGL context cannot give a 2-D one).
+  let canvas = $('points');
   const overlay = $('overlay');
   let W = 1;
   let H = 1;
@@ -184,6 +186,10 @@
   function webglRenderer() {
     const gl = canvas.getContext('webgl', { antialias: false, alpha: false, premultipliedAlpha: false });
     if (!gl) return null;
+    canvas.addEventListener('webglcontextlost', (e) => {
+      e.preventDefault();
+      useCanvasRenderer('the WebGL context was lost');
+    }, { once: true });
     const compile = (type, src) => {
       const s = gl.createShader(type);
       gl.shaderSource(s, src);
@@ -320,10 +326,37 @@
     };
   }
 
+  // Swaps in a fresh canvas drawn by the 2-D renderer, saying why in the status line.
+  let rendererNote = '';
+  function freshCanvas() {
+    const fresh = canvas.cloneNode(false);
+    canvas.replaceWith(fresh);
+    canvas = fresh;
+  }
+  function useCanvasRenderer(reason) {
+    console.warn(reason + '; drawing with canvas 2-D');
+    freshCanvas();
+    bindPointer(canvas);
+    renderer = canvasRenderer();
+    rendererNote = ' (' + reason + ')';
+    showStatus();
+    resize();
+  }
+  function showStatus() {
+    $('status').textContent = N.toLocaleString('en') + ' points, ' + renderer.name + rendererNote;
+  }
+
   const wantCanvas = new URLSearchParams(location.search).get('renderer') === 'canvas';
   let renderer = null;
   if (!wantCanvas) {
-    try { renderer = webglRenderer(); } catch (e) { console.warn('WebGL failed, using canvas 2-D:', e); }
+    try {
+      renderer = webglRenderer();
+    } catch (e) {
+      // The canvas now holds a (broken) WebGL context: draw on a fresh one.
+      console.warn('WebGL failed, using canvas 2-D:', e);
+      freshCanvas();
+      rendererNote = ' (WebGL failed)';
+    }
   }
   if (!renderer) renderer = canvasRenderer();
 
@@ -623,62 +656,66 @@
     const r = canvas.getBoundingClientRect();
     return [e.clientX - r.left, e.clientY - r.top];
   }
-  canvas.addEventListener('pointerdown', (e) => {
-    const [x, y] = local(e);
-    drag = { x: x, y: y, x0: x, y0: y, moved: false, pan: e.shiftKey || e.button === 2 };
-    canvas.setPointerCapture(e.pointerId);
-  });
-  canvas.addEventListener('pointermove', (e) => {
-    const [x, y] = local(e);
-    if (drag) {
-      const dx = x - drag.x, dy = y - drag.y;
-      if (Math.abs(x - drag.x0) + Math.abs(y - drag.y0) > 3) drag.moved = true;
-      drag.x = x; drag.y = y;
-      if (!drag.moved) return;
-      const m = maps[state.map];
-      if (m.dims === 3 && !drag.pan) {
-        m.view.yaw += dx * 0.01;
-        m.view.pitch = Math.max(-1.5, Math.min(1.5, m.view.pitch + dy * 0.01));
-      } else {
-        const unit = 0.45 * Math.min(W, H);
-        m.view.tx += dx / unit;
-        m.view.ty -= dy / unit;
+  // Pan, rotate, zoom, hover and select on the points' canvas `el`.
+  function bindPointer(el) {
+    el.addEventListener('pointerdown', (e) => {
+      const [x, y] = local(e);
+      drag = { x: x, y: y, x0: x, y0: y, moved: false, pan: e.shiftKey || e.button === 2 };
+      el.setPointerCapture(e.pointerId);
+    });
+    el.addEventListener('pointermove', (e) => {
+      const [x, y] = local(e);
+      if (drag) {
+        const dx = x - drag.x, dy = y - drag.y;
+        if (Math.abs(x - drag.x0) + Math.abs(y - drag.y0) > 3) drag.moved = true;
+        drag.x = x; drag.y = y;
+        if (!drag.moved) return;
+        const m = maps[state.map];
+        if (m.dims === 3 && !drag.pan) {
+          m.view.yaw += dx * 0.01;
+          m.view.pitch = Math.max(-1.5, Math.min(1.5, m.view.pitch + dy * 0.01));
+        } else {
+          const unit = 0.45 * Math.min(W, H);
+          m.view.tx += dx / unit;
+          m.view.ty -= dy / unit;
+        }
+        tooltip.hidden = true;
+        requestDraw();
+        return;
       }
+      hover(x, y);
+    });
+    el.addEventListener('pointerup', (e) => {
+      const d = drag;
+      drag = null;
+      if (d && !d.moved) {
+        const [x, y] = local(e);
+        select(pick(x, y));
+      }
+    });
+    el.addEventListener('pointerleave', () => {
+      state.hovered = -1;
       tooltip.hidden = true;
       requestDraw();
-      return;
-    }
-    hover(x, y);
-  });
-  canvas.addEventListener('pointerup', (e) => {
-    const d = drag;
-    drag = null;
-    if (d && !d.moved) {
+    });
+    el.addEventListener('contextmenu', (e) => e.preventDefault());
+    el.addEventListener('wheel', (e) => {
+      e.preventDefault();
       const [x, y] = local(e);
-      select(pick(x, y));
-    }
-  });
-  canvas.addEventListener('pointerleave', () => {
-    state.hovered = -1;
-    tooltip.hidden = true;
-    requestDraw();
-  });
-  canvas.addEventListener('contextmenu', (e) => e.preventDefault());
-  canvas.addEventListener('wheel', (e) => {
-    e.preventDefault();
-    const [x, y] = local(e);
-    const v = maps[state.map].view;
-    const unit = 0.45 * Math.min(W, H);
-    const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
-    const zoom = Math.max(0.2, Math.min(500, v.zoom * factor));
-    // Keep the point under the cursor in place.
-    const ux = (x - W / 2) / unit, uy = (H / 2 - y) / unit;
-    v.tx = ux - (ux - v.tx) * (zoom / v.zoom);
-    v.ty = uy - (uy - v.ty) * (zoom / v.zoom);
-    v.zoom = zoom;
-    hover(x, y);
-    requestDraw();
-  }, { passive: false });
+      const v = maps[state.map].view;
+      const unit = 0.45 * Math.min(W, H);
+      const factor = Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015));
+      const zoom = Math.max(0.2, Math.min(500, v.zoom * factor));
+      // Keep the point under the cursor in place.
+      const ux = (x - W / 2) / unit, uy = (H / 2 - y) / unit;
+      v.tx = ux - (ux - v.tx) * (zoom / v.zoom);
+      v.ty = uy - (uy - v.ty) * (zoom / v.zoom);
+      v.zoom = zoom;
+      hover(x, y);
+      requestDraw();
+    }, { passive: false });
+  }
+  bindPointer(canvas);
   function hover(x, y) {
     const i = pick(x, y);
     if (i !== state.hovered) {
@@ -699,7 +736,7 @@
   resize();
   showLegend();
   showMap(0);
-  $('status').textContent = N.toLocaleString('en') + ' points, ' + renderer.name;
+  showStatus();
 
   let ready = !DATA.thumbnails;
   if (DATA.thumbnails) {
