@@ -147,6 +147,15 @@ fn main() -> anyhow::Result<()> {
                 name: "note".into(),
                 values: Values::Text(notes.clone()),
             },
+            // A unique name per point: the page titles points and lists neighbours by it.
+            Column {
+                name: "name".into(),
+                values: Values::Text(
+                    (0..n)
+                        .map(|i| Some(format!("{}-{i}", data.labels[i % n0])))
+                        .collect(),
+                ),
+            },
         ],
     )?;
 
@@ -170,6 +179,7 @@ fn main() -> anyhow::Result<()> {
         metadata: &metadata,
         colourings: &colourings,
         colour_by: Some("label"),
+        label_by: Some("name"),
         thumbnails: Some(&sprite),
         neighbors: Some(Neighbors {
             k: K,

@@ -88,6 +88,7 @@
   const state = {
     map: 0,
     colourBy: DATA.colour_by, // index into columns, or null
+    labelBy: DATA.label_by, // the column that names the points, or null (their number)
     hidden: new Set(), // hidden class indices of the current categorical colouring
     query: '',
     matches: null, // Uint8Array of 0/1 while a search is active
@@ -433,8 +434,10 @@
       const td = tr.insertCell();
       if (value === null) { td.textContent = '(missing)'; td.className = 'muted'; } else td.textContent = value;
     };
+    // The point's name first, then its number, then the other columns.
+    if (state.labelBy !== null) row(columns[state.labelBy].name, columns[state.labelBy].values[i]);
     row('point', '#' + i);
-    columns.forEach((c) => row(c.name, c.values[i]));
+    columns.forEach((c, k) => { if (k !== state.labelBy) row(c.name, c.values[i]); });
   }
   function drawThumb(target, i) {
     if (!thumbs) { target.hidden = true; return; }
@@ -461,9 +464,16 @@
     tooltip.style.top = Math.max(0, top) + 'px';
   }
 
-  function label(i) {
-    const c = state.colourBy !== null ? columns[state.colourBy] : columns[0];
-    return c && c.values[i] !== null ? c.name + ' ' + c.values[i] : '';
+  // What a point is called: its name, or its number.
+  function pointName(i) {
+    const v = state.labelBy !== null ? columns[state.labelBy].values[i] : null;
+    return v !== null ? v : '#' + i;
+  }
+  // The colour column's value of point i, when it says more than the name.
+  function colourValue(i) {
+    if (state.colourBy === null || state.colourBy === state.labelBy) return '';
+    const v = columns[state.colourBy].values[i];
+    return v !== null ? v : '';
   }
 
   function select(i) {
@@ -475,7 +485,7 @@
       rebuild();
       return;
     }
-    $('selection-title').textContent = 'Point #' + i;
+    $('selection-title').textContent = state.labelBy !== null ? pointName(i) + ' (#' + i + ')' : 'Point #' + i;
     fillMeta($('selection-meta'), i);
     drawThumb($('selection-thumb'), i);
     const list = $('neighbours');
@@ -492,7 +502,7 @@
         b.type = 'button';
         b.dataset.index = String(j);
         const name = document.createElement('span');
-        name.textContent = '#' + j + (label(j) ? ' (' + label(j) + ')' : '');
+        name.textContent = pointName(j) + (colourValue(j) ? ' (' + colourValue(j) + ')' : '');
         const dist = document.createElement('span');
         dist.className = 'distance';
         dist.textContent = formatNumber(neighbourGraph.distances[i * k + r]);
@@ -545,7 +555,9 @@
     state.colourBy = colourSelect.value === '' ? null : Number(colourSelect.value);
     state.hidden = new Set();
     showLegend();
-    rebuild();
+    // The neighbour list shows the colour column's values: follow the change.
+    if (state.selected >= 0) select(state.selected);
+    else rebuild();
   });
 
   function showLegend() {
@@ -759,6 +771,7 @@
     get maps() { return maps.map((m) => m.name); },
     get map() { return maps[state.map].name; },
     get colourBy() { return state.colourBy === null ? null : columns[state.colourBy].name; },
+    get labelBy() { return state.labelBy === null ? null : columns[state.labelBy].name; },
     get visibleClasses() {
       const col = colouring();
       return col.classes ? col.classes.filter((_, k) => !state.hidden.has(k)).map((c) => c.name) : null;

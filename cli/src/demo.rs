@@ -75,6 +75,7 @@ impl DemoArgs {
                 },
                 gif_every: self.gif_every,
                 colour_by: None,
+                label_by: None,
                 pca_dims: 0,
                 names: Names::for_stem("mnist_autoencoder"),
                 input_scalars: Vec::new(),

@@ -30,6 +30,11 @@ pub struct HtmlArgs {
     /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long, value_name = "COLUMN")]
     pub color_by: Option<String>,
+    /// The metadata column that names the points (the selected point's title, its
+    /// neighbours, the first line on hover). Default: `word` for word vectors, else the first
+    /// text column of nearly all distinct values, else the point's number.
+    #[arg(long, value_name = "COLUMN")]
+    pub label_by: Option<String>,
     /// Thumbnails shown on hover.
     #[command(flatten)]
     pub images: inputs::ImageFlags,
@@ -85,6 +90,9 @@ impl HtmlArgs {
         let colour_by = colouring::colour_column(&metadata, self.color_by.as_deref())
             .context("--color-by")?
             .map(|c| c.name.as_str());
+        let label_by = colouring::label_column(&metadata, self.label_by.as_deref())
+            .context("--label-by")?
+            .map(|c| c.name.as_str());
         let images = self.images.read(n)?;
         let sprite = match &images {
             Some(t) => Some(Sprite::new(&t.view()).context("--images")?),
@@ -114,6 +122,7 @@ impl HtmlArgs {
             metadata: &metadata,
             colourings: &colourings,
             colour_by,
+            label_by,
             thumbnails: sprite.as_ref(),
             neighbors: graph
                 .as_ref()

@@ -29,6 +29,11 @@ pub struct ViewArgs {
     /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
+    /// The metadata column that names the points on the page (the selected point's title, its
+    /// neighbours, the first line on hover). Default: `word` for word vectors, else the first
+    /// text column of nearly all distinct values, else the point's number.
+    #[arg(long = "label-by", value_name = "COLUMN")]
+    pub label_by: Option<String>,
     /// The points' images.
     #[command(flatten)]
     pub images: inputs::ImageFlags,
@@ -81,6 +86,7 @@ impl ViewArgs {
             tsne,
             gif_every: self.gif_every,
             colour_by: self.colour_by.clone(),
+            label_by: self.label_by.clone(),
             pca_dims: self.pca_dims,
             names: Names::for_stem(&stem),
             input_scalars: Vec::new(),

@@ -103,6 +103,9 @@ fn word_vectors_with_metadata_give_every_output() {
     let report = view("");
     assert_eq!(report["colour_by"], "pos");
     assert_eq!(report["knn10_accuracy"]["column"], "pos");
+    // The page names the points by their word (column 0).
+    let page = fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("\"label_by\":0"), "the words name the points");
 }
 
 #[test]

@@ -96,6 +96,29 @@ pub fn colour_column<'m>(
     }
 }
 
+/// The column that names the points when none is asked for: `word` (word vectors) if there
+/// is one, else the first text column that is [`mostly_distinct`]; `None`: the points are
+/// called by their index.
+pub fn default_label_column(metadata: &Metadata) -> Option<&Column> {
+    let columns = metadata.columns();
+    columns.iter().find(|c| c.name == "word").or_else(|| {
+        columns
+            .iter()
+            .find(|c| matches!(c.values, Values::Text(_)) && mostly_distinct(c))
+    })
+}
+
+/// The column `name` (`--label-by`) if given, else [`default_label_column`]'s.
+pub fn label_column<'m>(
+    metadata: &'m Metadata,
+    name: Option<&str>,
+) -> Result<Option<&'m Column>, MetadataError> {
+    match name {
+        Some(name) => metadata.column(name).map(Some),
+        None => Ok(default_label_column(metadata)),
+    }
+}
+
 /// How the points of a picture are coloured.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Colouring {
@@ -411,6 +434,19 @@ mod tests {
             "word"
         );
         assert!(colour_column(&m, Some("nope")).is_err());
+        // Names: the word, else the first mostly distinct text column, else none.
+        let name = |m: &Metadata| default_label_column(m).map(|c| c.name.clone());
+        assert_eq!(name(&meta(vec![&pos, &id, &word])).as_deref(), Some("word"));
+        let title = col(
+            "title",
+            Values::Text((0..n).map(|i| Some(format!("t{i}"))).collect()),
+        );
+        assert_eq!(
+            name(&meta(vec![&pos, &id, &title])).as_deref(),
+            Some("title")
+        );
+        assert_eq!(name(&meta(vec![&pos, &id])), None);
+        assert_eq!(label_column(&m, Some("pos")).unwrap().unwrap().name, "pos");
     }
 
     #[test]

@@ -169,10 +169,15 @@ test('hovering a point shows its metadata and thumbnail', async () => {
   await page.mouse.move(p.x, p.y);
   assert.equal(await hooks(page, () => embedscope.hovered), i);
   const rows = await page.$$eval('#tooltip-meta tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
-  assert.deepEqual(rows[0], ['point', '#' + i]);
+  // The point's name (when a column names the points) comes first, then its number.
+  const labelBy = await hooks(page, () => embedscope.labelBy);
+  const named = labelBy === null ? 0 : 1;
+  if (named) assert.equal(rows[0][0], labelBy);
+  assert.deepEqual(rows[named], ['point', '#' + i]);
   if (EXPECTED) {
     const o = i % EXPECTED.original;
-    assert.deepEqual(rows[1], ['label', String(EXPECTED.labels[o])]);
+    assert.deepEqual(rows[0], ['name', `${EXPECTED.labels[o]}-${i}`]);
+    assert.deepEqual(rows[2], ['label', String(EXPECTED.labels[o])]);
     // The thumbnail is the point's own digit, dark ink on white.
     const thumb = await page.$eval('#tooltip-thumb', (c) => {
       const s = c.width / 28;
@@ -291,6 +296,18 @@ test('clicking a point lists its nearest neighbours in the original space', asyn
     assert.deepEqual(listed.map((x) => x.index), want.map((x) => copy + x.index));
     listed.forEach((x, r) => assert.ok(Math.abs(x.distance - want[r].distance) <= 0.05 + 1e-3 * want[r].distance,
       `distance ${x.distance} vs ${want[r].distance}`));
+  }
+  if (EXPECTED) {
+    // Named points: the title and the list use the names, with the colour column beside.
+    const name = (j) => `${EXPECTED.labels[j % EXPECTED.original]}-${j}`;
+    assert.equal(await page.$eval('#selection-title', (e) => e.textContent), `${name(i)} (#${i})`);
+    const texts = () => page.$$eval('#neighbours button span:first-child', (s) => s.map((x) => x.textContent));
+    assert.deepEqual(await texts(), listed.map((x) => `${name(x.index)} (${EXPECTED.labels[x.index % EXPECTED.original]})`));
+    // The list follows the colour column: by ink, each entry shows its ink value.
+    await page.selectOption('#colour-by', { label: 'ink' });
+    const inks = await texts();
+    inks.forEach((tx, r) => assert.match(tx, new RegExp(`^${name(listed[r].index)} \\(\\d+(\\.\\d+)?\\)$`)));
+    await page.selectOption('#colour-by', { label: 'label' });
   }
   // The neighbours are emphasised: the selection and its k neighbours are on top.
   // Clicking an entry selects that neighbour; Escape clears.

@@ -53,6 +53,9 @@ pub struct PageSpec<'a> {
     pub colourings: &'a [Colouring],
     /// The column to colour by when the page opens; `None`: one colour.
     pub colour_by: Option<&'a str>,
+    /// The column that names the points (the selection's title, its neighbours, the first
+    /// line on hover); `None`: their index.
+    pub label_by: Option<&'a str>,
     /// Per-point thumbnails, shown on hover.
     pub thumbnails: Option<&'a Sprite>,
     /// The k nearest neighbours of every point in the original space, shown on click.
@@ -97,6 +100,8 @@ struct Payload<'a> {
     single: ColouringData,
     /// Index into `columns` of the initial colouring.
     colour_by: Option<usize>,
+    /// Index into `columns` of the points' names.
+    label_by: Option<usize>,
     thumbnails: Option<ThumbnailData>,
     neighbors: Option<NeighborData<'a>>,
 }
@@ -190,6 +195,7 @@ struct NeighborData<'a> {
 ///     metadata: &metadata,
 ///     colourings: &colourings(&metadata),
 ///     colour_by: Some("label"),
+///     label_by: None,
 ///     thumbnails: None,
 ///     neighbors: None,
 /// };
@@ -258,15 +264,15 @@ fn payload<'a>(
         progress.update(k as u64 + 1, Some(&column.name));
     }
     progress.end();
-    let colour_by = match spec.colour_by {
-        None => None,
-        Some(name) => {
-            spec.metadata
-                .column(name)
-                .map_err(|e| ExportError::invalid("colour_by", e.to_string()))?;
-            spec.metadata.columns().iter().position(|c| c.name == name)
-        }
+    let column_index = |what: &str, name: Option<&str>| -> Result<Option<usize>, ExportError> {
+        let Some(name) = name else { return Ok(None) };
+        spec.metadata
+            .column(name)
+            .map_err(|e| ExportError::invalid(what, e.to_string()))?;
+        Ok(spec.metadata.columns().iter().position(|c| c.name == name))
     };
+    let colour_by = column_index("colour_by", spec.colour_by)?;
+    let label_by = column_index("label_by", spec.label_by)?;
     let maps = spec
         .maps
         .iter()
@@ -297,6 +303,7 @@ fn payload<'a>(
         columns,
         single: colouring_data(&Colouring::Single, n),
         colour_by,
+        label_by,
         thumbnails,
         neighbors,
     })

@@ -99,6 +99,7 @@ fn spec(x: &Inputs) -> PageSpec<'_> {
         metadata: &x.metadata,
         colourings: &x.colourings,
         colour_by: Some("label"),
+        label_by: None,
         thumbnails: Some(&x.sprite),
         neighbors: Some(Neighbors {
             k: 2,
@@ -261,6 +262,7 @@ fn continuous_columns_carry_rust_colours() {
         metadata: &metadata,
         colourings: &colourings(&metadata),
         colour_by: None,
+        label_by: None,
         thumbnails: None,
         neighbors: None,
     };

@@ -82,8 +82,12 @@ pub struct Settings {
     pub tsne: crate::reduce::tsne::TsneParams,
     /// A GIF frame every this many t-SNE iterations.
     pub gif_every: usize,
-    /// The metadata column that colours the pictures; `None`: the first, if any.
+    /// The metadata column that colours the pictures; `None`: the default column
+    /// ([`crate::render::colouring::default_column`]).
     pub colour_by: Option<String>,
+    /// The metadata column that names the points on the page; `None`: the default
+    /// ([`crate::render::colouring::default_label_column`]).
+    pub label_by: Option<String>,
     /// Inputs with more than twice this many columns are reduced to it by PCA before t-SNE;
     /// 0 never reduces.
     pub pca_dims: usize,

@@ -22,7 +22,8 @@ pub(super) fn stage(
         .field("graph", prepared.graph_fp().hex())
         .field("page neighbours", PAGE_NEIGHBORS)
         .field("name", &prepared.input.name)
-        .field("colour by", prepared.colour.map_or(-1, |c| c as i64));
+        .field("colour by", prepared.colour.map_or(-1, |c| c as i64))
+        .field("label by", prepared.label.map_or(-1, |c| c as i64));
     Recorded::new(out, ("page", "page"), vec![PAGE_FILE.to_string()], fp)
 }
 
@@ -66,6 +67,7 @@ pub(super) fn write(
         metadata: input.metadata,
         colourings: &prepared.colourings,
         colour_by: prepared.colour_column().map(|c| c.name.as_str()),
+        label_by: prepared.label_column().map(|c| c.name.as_str()),
         thumbnails: sprite,
         neighbors: Some(Neighbors {
             k: graph.k(),

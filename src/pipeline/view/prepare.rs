@@ -16,7 +16,7 @@ use crate::pipeline::cache::Fingerprint;
 use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
-use crate::render::colouring::{colour_column, Colouring};
+use crate::render::colouring::{colour_column, label_column, Colouring};
 
 /// Neighbours per point in the page's k-NN graph (and the 10-NN accuracy).
 pub const PAGE_NEIGHBORS: usize = 10;
@@ -33,6 +33,8 @@ pub(super) struct Prepared<'i, 'a> {
     pub colourings: Vec<Colouring>,
     /// The column that colours the pictures (index into the metadata), if any.
     pub colour: Option<usize>,
+    /// The column that names the points on the page (index into the metadata), if any.
+    pub label: Option<usize>,
     /// Columns the input is reduced to by PCA before t-SNE, when it is wide.
     pub reduce_to: Option<usize>,
     /// Principal components kept from the one PCA: the pre-reduction's, or at least 3.
@@ -74,13 +76,15 @@ impl<'i, 'a> Prepared<'i, 'a> {
         let tsne_dims = reduce_to.unwrap_or(d);
         let tsne = [2, 3].map(|dims| TsneParams { dims, ..params });
         let tsne = [tsne[0].check(n)?, tsne[1].check(n)?];
-        let colour = colour_column(input.metadata, settings.colour_by.as_deref())?.map(|c| {
+        let index_of = |c: &Column| {
             let columns = input.metadata.columns();
             columns
                 .iter()
                 .position(|o| o.name == c.name)
                 .expect("its own column")
-        });
+        };
+        let colour = colour_column(input.metadata, settings.colour_by.as_deref())?.map(index_of);
+        let label = label_column(input.metadata, settings.label_by.as_deref())?.map(index_of);
         let input_fp = Fingerprint::new().matrix(input.vectors);
         let vectors_fp = input_fp.field("pre-reduction", tsne_dims);
         let mut points_fp = metadata_fingerprint(input_fp, input.metadata);
@@ -101,6 +105,7 @@ impl<'i, 'a> Prepared<'i, 'a> {
             notes,
             colourings: colourings(input.metadata),
             colour,
+            label,
             reduce_to,
             components: reduce_to.unwrap_or(0).max(3.min(d)),
             pca: None,
@@ -121,6 +126,11 @@ impl<'i, 'a> Prepared<'i, 'a> {
     /// The colour column, if any.
     pub(super) fn colour_column(&self) -> Option<&'a Column> {
         self.colour.map(|c| &self.input.metadata.columns()[c])
+    }
+
+    /// The column that names the points, if any.
+    pub(super) fn label_column(&self) -> Option<&'a Column> {
+        self.label.map(|c| &self.input.metadata.columns()[c])
     }
 
     /// The PCA of the input (computed on first use).

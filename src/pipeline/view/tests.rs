@@ -61,6 +61,7 @@ fn settings(out: &Path) -> Settings {
         },
         gif_every: 20,
         colour_by: None,
+        label_by: None,
         pca_dims: 50,
         names: Names::for_stem("groups"),
         input_scalars: Vec::new(),
