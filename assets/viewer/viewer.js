@@ -95,11 +95,13 @@
     matchCount: 0,
     selected: -1,
     neighbours: [], // indices, nearest first, of the selected point
+    hits: [], // the first MAX_HITS search hits, in point order
     hovered: -1,
     drawn: 0,
   };
   const DIM_ALPHA = 0.25;
   const HOVER_RADIUS = 8; // CSS pixels
+  const MAX_HITS = 200; // search hits listed (and ringed, when there are no more)
   const baseSize = N > 40000 ? 2.5 : N > 5000 ? 3.5 : 5;
 
   function colouring() {
@@ -159,7 +161,8 @@
     const col = colouring();
     let emphasis = null;
     if (state.selected >= 0) {
-      emphasis = new Uint8Array(N);
+      // The selection and its neighbours, and the search hits still.
+      emphasis = state.matches ? state.matches.slice() : new Uint8Array(N);
       emphasis[state.selected] = 1;
       state.neighbours.forEach((j) => { emphasis[j] = 1; });
     } else if (state.matches) {
@@ -400,6 +403,10 @@
       ctx.lineWidth = 2;
       ctx.stroke();
     };
+    // Every hit is ringed while there are few enough to tell apart.
+    if (state.matches && state.matchCount <= MAX_HITS) {
+      for (const i of state.hits) if (visible(i)) ring(i, '#ff7f0e', 6);
+    }
     ring(state.selected, '#d62728', 8);
     ring(state.hovered, '#222', 6);
   }
@@ -634,32 +641,97 @@
     if (!alone) for (let j = 0; j < n; j++) if (j !== k) state.hidden.add(j);
   }
 
+  // Search: one column or all, substring, exact value or regular expression (case-insensitive);
+  // the hits are emphasised and ringed, listed (click: select and centre), Enter selects the
+  // first, and they stay emphasised while a point is selected.
+  const searchColumn = $('search-column');
+  columns.forEach((c, k) => searchColumn.append(new Option(c.name, String(k))));
+  const example = (() => {
+    const k = state.labelBy !== null ? state.labelBy : state.colourBy !== null ? state.colourBy : 0;
+    const c = columns[k];
+    const v = c ? c.values.find((x) => x !== null) : undefined;
+    return v === undefined ? '' : v;
+  })();
+  $('search').placeholder = example === '' ? 'search' : 'e.g. ' + example;
   let searchTimer = 0;
-  $('search').addEventListener('input', () => {
+  const searchLater = () => {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(search, 120);
+  };
+  $('search').addEventListener('input', searchLater);
+  searchColumn.addEventListener('change', search);
+  $('search-mode').addEventListener('change', search);
+  $('search').addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    clearTimeout(searchTimer);
+    search();
+    if (state.hits.length) { select(state.hits[0]); centre(state.hits[0]); }
   });
+  // The test of a value against the query, or a message saying why there is none.
+  function matcher(q, mode) {
+    if (mode === 'regex') {
+      try {
+        const re = new RegExp(q, 'i');
+        return { test: (v) => re.test(v) };
+      } catch (e) {
+        return { error: 'not a regular expression: ' + e.message };
+      }
+    }
+    const ql = q.toLowerCase();
+    return { test: mode === 'exact' ? (v) => v.toLowerCase() === ql : (v) => v.toLowerCase().includes(ql) };
+  }
   function search() {
-    const q = $('search').value.trim().toLowerCase();
+    const q = $('search').value.trim();
     state.query = q;
-    if (!q) {
+    state.hits = [];
+    const list = $('search-hits');
+    list.textContent = '';
+    const m = q ? matcher(q, $('search-mode').value) : null;
+    if (!m || m.error) {
       state.matches = null;
       state.matchCount = 0;
-      $('search-count').textContent = '';
-    } else {
-      const lowered = columns.map((c) => c.lower || (c.lower = c.values.map((v) => (v === null ? null : v.toLowerCase()))));
-      const matches = new Uint8Array(N);
-      let count = 0;
-      for (let i = 0; i < N; i++) {
-        for (const values of lowered) {
-          if (values[i] !== null && values[i].includes(q)) { matches[i] = 1; count++; break; }
+      $('search-count').textContent = m ? m.error : '';
+      rebuild();
+      return;
+    }
+    const searched = searchColumn.value === '' ? columns : [columns[Number(searchColumn.value)]];
+    const matches = new Uint8Array(N);
+    let count = 0;
+    for (let i = 0; i < N; i++) {
+      for (const c of searched) {
+        const v = c.values[i];
+        if (v !== null && m.test(v)) {
+          matches[i] = 1;
+          count++;
+          if (state.hits.length < MAX_HITS) state.hits.push(i);
+          break;
         }
       }
-      state.matches = matches;
-      state.matchCount = count;
-      $('search-count').textContent = count.toLocaleString('en') + ' of ' + N.toLocaleString('en') + ' points match';
+    }
+    state.matches = matches;
+    state.matchCount = count;
+    $('search-count').textContent = count.toLocaleString('en') + ' of ' + N.toLocaleString('en') +
+      ' points match' + (count > MAX_HITS ? ' (the first ' + MAX_HITS + ' listed)' : '');
+    for (const i of state.hits) {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.index = String(i);
+      b.textContent = pointName(i) + (colourValue(i) ? ' (' + colourValue(i) + ')' : '');
+      b.addEventListener('click', () => { select(i); centre(i); });
+      li.append(b);
+      list.append(li);
     }
     rebuild();
+  }
+  // Pans the current map so that point i is in the middle.
+  function centre(i) {
+    const v = maps[state.map].view;
+    const p = project(transform(), maps[state.map].pos, i, [0, 0, 0]);
+    const unit = 0.45 * Math.min(W, H);
+    v.tx -= (p[0] - W / 2) / unit;
+    v.ty += (p[1] - H / 2) / unit;
+    requestDraw();
   }
 
   // ---- Mouse ----------------------------------------------------------------------------
@@ -777,6 +849,7 @@
       return col.classes ? col.classes.filter((_, k) => !state.hidden.has(k)).map((c) => c.name) : null;
     },
     get matches() { return state.matches ? state.matchCount : null; },
+    get hits() { return state.hits.slice(); },
     get hovered() { return state.hovered; },
     get selected() { return state.selected; },
     get neighbours() { return state.neighbours.slice(); },

@@ -223,6 +223,51 @@ test('search highlights matches; metadata with tags and quotes shows as text', a
   await page.context().close();
 });
 
+test('search: one column or all, exact, substring or regex; hits listed, Enter selects and centres', async () => {
+  const { page, errors } = await open();
+  if (!EXPECTED) { await page.context().close(); return; }
+  const labels = EXPECTED.labels;
+  const n = await hooks(page, () => embedscope.n);
+  const labelOf = (i) => labels[i % EXPECTED.original];
+  // The placeholder's example comes from the data: the first point's name.
+  assert.equal(await page.getAttribute('#search', 'placeholder'), `e.g. ${labelOf(0)}-0`);
+  // Exactly 7 in the label column: the sevens only (a substring of every column would also
+  // match ink values such as 0.17 and names such as 1-17).
+  await page.selectOption('#search-column', { label: 'label' });
+  await page.selectOption('#search-mode', 'exact');
+  await page.fill('#search', '7');
+  await page.waitForFunction(() => embedscope.matches !== null);
+  const sevens = [...Array(n).keys()].filter((i) => labelOf(i) === 7);
+  assert.equal(await hooks(page, () => embedscope.matches), sevens.length);
+  const hits = await hooks(page, () => embedscope.hits);
+  assert.deepEqual(hits, sevens.slice(0, 200));
+  assert.equal(await page.$$eval('#search-hits button', (b) => b.length), hits.length);
+  // A regular expression over the names.
+  await page.selectOption('#search-column', { label: 'name' });
+  await page.selectOption('#search-mode', 'regex');
+  await page.fill('#search', '^7-1\\d$');
+  await page.waitForFunction(() => embedscope.matches !== null && embedscope.hits.every((i) => i >= 10 && i < 20));
+  const teens = [...Array(10).keys()].map((k) => k + 10).filter((i) => labelOf(i) === 7);
+  assert.deepEqual(await hooks(page, () => embedscope.hits), teens);
+  // Enter selects the first hit and centres it; the hits stay emphasised while it is selected.
+  await page.press('#search', 'Enter');
+  assert.equal(await hooks(page, () => embedscope.selected), teens[0]);
+  const at = await hooks(page, (i) => embedscope.screenOf(i), teens[0]);
+  const box = await page.$eval('#points', (c) => { const r = c.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
+  assert.ok(Math.hypot(at.x - box.x, at.y - box.y) < 2, `centred: ${JSON.stringify(at)} vs ${JSON.stringify(box)}`);
+  assert.equal(await hooks(page, () => embedscope.matches), teens.length);
+  // Clicking a listed hit selects it; a bad expression says so and matches nothing.
+  if (teens.length > 1) {
+    await page.click('#search-hits li:nth-child(2) button');
+    assert.equal(await hooks(page, () => embedscope.selected), teens[1]);
+  }
+  await page.fill('#search', '(');
+  await page.waitForFunction(() => embedscope.matches === null);
+  assert.match(await page.textContent('#search-count'), /not a regular expression/);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
 test('colour-by and the legend change what is drawn', async () => {
   const { page, errors } = await open();
   const n = await hooks(page, () => embedscope.n);
