@@ -79,6 +79,7 @@ impl DemoArgs {
                 pca_dims: 0,
                 names: Names::for_stem("mnist_autoencoder"),
                 input_scalars: Vec::new(),
+                standardized: None,
             },
         };
         let mut train = |model_dir: &std::path::Path| {

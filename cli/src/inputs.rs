@@ -10,6 +10,8 @@ use embedscope::data::metadata_io::read_metadata;
 use embedscope::data::thumbnails::Thumbnails;
 use embedscope::data::DataError;
 use embedscope::data::Dataset;
+use embedscope::reduce::scale::{spread_note, Standardization};
+use ndarray::Array2;
 
 /// The metadata of `n` points from `--FLAG FILE` (the projector's convention; see
 /// [`read_metadata`]), or no columns without a file.
@@ -17,6 +19,40 @@ pub fn metadata(flag: &str, path: Option<&Path>, n: usize) -> anyhow::Result<Met
     match path {
         Some(path) => read_metadata(path, n).with_context(|| format!("--{flag}")),
         None => Ok(Metadata::empty(n)),
+    }
+}
+
+/// `--standardize`, shared by the commands that reduce vectors.
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct ScaleFlags {
+    /// Put every column on one scale first (zero mean, unit variance; a constant column is
+    /// only centred), for columns measured in different units.
+    #[arg(long)]
+    pub standardize: bool,
+}
+
+impl ScaleFlags {
+    /// The vectors as the reduction sees them, and the standardisation when asked for.
+    pub fn apply(self, x: Array2<f32>) -> anyhow::Result<(Array2<f32>, Option<Standardization>)> {
+        if !self.standardize {
+            return Ok((x, None));
+        }
+        let s = Standardization::fit(x.view());
+        Ok((s.apply(x.view())?, Some(s)))
+    }
+
+    /// [`ScaleFlags::apply`], telling the user (stderr) about constant columns, or about
+    /// columns on very different scales when not standardising.
+    pub fn apply_noted(self, x: Array2<f32>) -> anyhow::Result<Array2<f32>> {
+        let note = match self.standardize {
+            true => None,
+            false => spread_note(x.view()),
+        };
+        let (x, s) = self.apply(x)?;
+        for note in note.into_iter().chain(s.and_then(|s| s.note())) {
+            eprintln!("note: {note}");
+        }
+        Ok(x)
     }
 }
 

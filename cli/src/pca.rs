@@ -29,6 +29,9 @@ pub struct PcaArgs {
     /// Also write a JSON report with the explained-variance ratios.
     #[arg(long)]
     pub report: Option<PathBuf>,
+    /// Standardisation of the columns.
+    #[command(flatten)]
+    pub scale: super::inputs::ScaleFlags,
 }
 
 impl PcaArgs {
@@ -37,7 +40,7 @@ impl PcaArgs {
         if self.components == 0 {
             bail!("--components 0: must be at least 1");
         }
-        let data = read_matrix(&self.input)?;
+        let data = self.scale.apply_noted(read_matrix(&self.input)?)?;
         let d = data.ncols();
         if self.components > d {
             bail!(

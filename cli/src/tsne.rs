@@ -134,6 +134,9 @@ pub struct TsneArgs {
     /// A GIF frame every this many iterations (default: about 100 frames in all).
     #[arg(long, value_name = "K")]
     pub gif_every: Option<usize>,
+    /// Standardisation of the columns.
+    #[command(flatten)]
+    pub scale: super::inputs::ScaleFlags,
 }
 
 /// The validated configuration of one run.
@@ -146,6 +149,7 @@ struct TsneConfig {
     params: TsneParams,
     gif: Option<(PathBuf, Option<PathBuf>, Option<usize>)>,
     colour_by: Option<String>,
+    scale: super::inputs::ScaleFlags,
 }
 
 impl TsneArgs {
@@ -153,7 +157,7 @@ impl TsneArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let cfg = self.config()?;
         let start = Instant::now();
-        let data = read_matrix(&cfg.input)?;
+        let data = cfg.scale.apply_noted(read_matrix(&cfg.input)?)?;
         let valid = cfg
             .params
             .check(data.nrows())
@@ -248,6 +252,7 @@ impl TsneArgs {
             threads: self.threads,
             gif: self.gif.map(|gif| (gif, self.metadata, self.gif_every)),
             colour_by: self.colour_by,
+            scale: self.scale,
             params,
         })
     }

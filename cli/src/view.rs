@@ -53,6 +53,9 @@ pub struct ViewArgs {
     /// The t-SNE settings.
     #[command(flatten)]
     pub tsne: TsneFlags,
+    /// Standardisation of the columns.
+    #[command(flatten)]
+    pub scale: inputs::ScaleFlags,
 }
 
 impl ViewArgs {
@@ -63,7 +66,7 @@ impl ViewArgs {
         }
         let tsne = self.tsne.params(LearningRate::Auto);
         let table = read_table(&self.input)?;
-        let vectors = table.vectors;
+        let (vectors, standardized) = self.scale.apply(table.vectors)?;
         let mut metadata = inputs::metadata("metadata", self.metadata.as_deref(), vectors.nrows())?;
         // The words of a word-vector file come first, before the file's columns.
         for column in table.metadata.columns().iter().rev() {
@@ -89,6 +92,7 @@ impl ViewArgs {
             label_by: self.label_by.clone(),
             pca_dims: self.pca_dims,
             names: Names::for_stem(&stem),
+            standardized,
             input_scalars: Vec::new(),
         };
         let mut bars = Bars::new();

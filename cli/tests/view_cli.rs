@@ -279,3 +279,93 @@ fn a_table_with_a_far_class_gives_every_output_and_finite_kls() {
     }
     assert!(out.join("logs/reductions").is_dir());
 }
+
+/// Penguin-like measurements: body mass in grams beside bill and flipper lengths in mm, and a
+/// constant column, for three species.
+fn measurements(dir: &Path) -> String {
+    let mut csv = String::from("mass_g,bill_mm,flipper_mm,year\n");
+    for i in 0..60 {
+        let k = i % 3;
+        let wobble = ((i * 37) % 17) as f64 / 17.0;
+        let mass = 3500.0 + 900.0 * k as f64 + 400.0 * wobble;
+        let bill = 14.0 + 2.5 * ((k + 1) % 3) as f64 + wobble;
+        let flipper = 185.0 + 12.0 * ((k + 2) % 3) as f64 + 3.0 * wobble;
+        csv.push_str(&format!("{mass:.0},{bill:.1},{flipper:.1},2009\n"));
+    }
+    let p = dir.join("penguins.csv");
+    fs::write(&p, csv).unwrap();
+    s(&p).to_string()
+}
+
+#[test]
+fn columns_on_different_scales_get_a_note_and_standardize() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = measurements(dir.path());
+    let out = dir.path().join("raw");
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["view", &input, "--out", s(out), "--iterations", "250"];
+        args.extend(["--perplexity", "5"]);
+        args.extend(extra);
+        let o = embedscope(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            json(&out.join("report.json")),
+        )
+    };
+    let (err, report) = run(&[], &out);
+    assert!(err.contains("column variances differ"), "{err}");
+    assert!(err.contains("--standardize"), "{err}");
+    assert_eq!(report["standardized"], false);
+    let pc1 = |r: &serde_json::Value| r["pca"]["explained_variance_ratio"][0].as_f64().unwrap();
+    let raw_pc1 = pc1(&report);
+    let std_out = dir.path().join("standardized");
+    let (err, report) = run(&["--standardize"], &std_out);
+    assert!(!err.contains("column variances differ"), "{err}");
+    assert_eq!(report["standardized"], true);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("column(s) 3 (0-based) are constant"),
+        "{notes}"
+    );
+    let page = fs::read_to_string(std_out.join("index.html")).unwrap();
+    assert!(page.contains("each column standardized"));
+    // Body mass alone is PC1 of the raw columns; standardised, the columns share it.
+    assert!(
+        raw_pc1 > 0.99 && pc1(&report) < 0.9,
+        "{raw_pc1} {}",
+        pc1(&report)
+    );
+    // pca and tsne take the flag too; the maps are finite.
+    let pca_out = dir.path().join("pca.npy");
+    let pca_report = dir.path().join("pca.json");
+    let o = embedscope(&[
+        "pca",
+        &input,
+        "--out",
+        s(&pca_out),
+        "--standardize",
+        "--report",
+        s(&pca_report),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ratio = json(&pca_report)["explained_variance_ratio"][0]
+        .as_f64()
+        .unwrap();
+    assert!(ratio < 0.9, "{ratio}");
+    let tsne_out = dir.path().join("tsne.npy");
+    let o = embedscope(&[
+        "tsne",
+        &input,
+        "--out",
+        s(&tsne_out),
+        "--standardize",
+        "--perplexity",
+        "5",
+        "--iterations",
+        "250",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let map: ndarray::Array2<f32> = ndarray_npy::read_npy(&tsne_out).unwrap();
+    assert!(map.iter().all(|v| v.is_finite()));
+}

@@ -122,6 +122,7 @@ pub fn run(
     let settings = Settings {
         names: names(),
         input_scalars: training_scalars(&trained.history),
+        standardized: None,
         ..cfg.view.clone()
     };
     let view = view::run(&input, &settings, progress)?;

@@ -4,6 +4,7 @@
 pub mod knn;
 pub mod pca;
 pub mod quality;
+pub mod scale;
 pub mod tsne;
 
 use ndarray::ArrayView2;

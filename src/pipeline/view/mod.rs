@@ -44,6 +44,7 @@ use crate::fsutil::{ensure_dir, write_json};
 use crate::pipeline::PipelineError;
 use crate::progress::Progress;
 use crate::reduce::knn::KnnGraph;
+use crate::reduce::scale::Standardization;
 use crate::reduce::tsne::Init;
 use crate::render::colouring::Colouring;
 use maps::{MapPrints, Maps, PcaStage, TsneStage};
@@ -95,6 +96,9 @@ pub struct Settings {
     pub names: Names,
     /// Scalar series added to the input's TensorBoard run (the demo's training losses).
     pub input_scalars: Vec<ScalarSeries>,
+    /// The standardisation the caller applied to the input's columns, if any
+    /// ([`crate::reduce::scale`]): reported, and shown in the page's subtitle.
+    pub standardized: Option<Standardization>,
 }
 
 /// Stages in the log.
@@ -216,6 +220,7 @@ pub fn run(
         colour_by: prepared.colour_column().map(|c| c.name.clone()),
         pre_reduction,
         notes,
+        standardized: settings.standardized.is_some(),
         seconds,
         reused,
         tsne_2d: maps.tsne2.report,

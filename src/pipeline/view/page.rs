@@ -43,9 +43,14 @@ pub(super) fn write(
     let spec = PageSpec {
         title: format!("embedscope: {}", input.name),
         subtitle: format!(
-            "{} points of {} dimensions",
+            "{} points of {} dimensions{}",
             input.vectors.nrows(),
-            input.vectors.ncols()
+            input.vectors.ncols(),
+            if prepared.standardized {
+                ", each column standardized"
+            } else {
+                ""
+            }
         ),
         maps: vec![
             PageMap {

@@ -15,6 +15,7 @@ use crate::export::html::colourings;
 use crate::pipeline::cache::Fingerprint;
 use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
+use crate::reduce::scale::spread_note;
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
 use crate::render::colouring::{colour_column, label_column, Colouring};
 
@@ -35,6 +36,8 @@ pub(super) struct Prepared<'i, 'a> {
     pub colour: Option<usize>,
     /// The column that names the points on the page (index into the metadata), if any.
     pub label: Option<usize>,
+    /// Whether the caller standardised the input's columns.
+    pub standardized: bool,
     /// Columns the input is reduced to by PCA before t-SNE, when it is wide.
     pub reduce_to: Option<usize>,
     /// Principal components kept from the one PCA: the pre-reduction's, or at least 3.
@@ -61,6 +64,11 @@ impl<'i, 'a> Prepared<'i, 'a> {
             .into());
         }
         let mut notes = Vec::new();
+        // Columns on very different scales, or the constant columns standardising left alone.
+        notes.extend(match &settings.standardized {
+            Some(s) => s.note(),
+            None => spread_note(input.vectors),
+        });
         let mut params = settings.tsne;
         let largest = (n - 1) as f64 / 3.0;
         if params.perplexity > largest {
@@ -106,6 +114,7 @@ impl<'i, 'a> Prepared<'i, 'a> {
             colourings: colourings(input.metadata),
             colour,
             label,
+            standardized: settings.standardized.is_some(),
             reduce_to,
             components: reduce_to.unwrap_or(0).max(3.min(d)),
             pca: None,

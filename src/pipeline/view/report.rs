@@ -56,8 +56,12 @@ pub struct ViewReport {
     pub colour_by: Option<String>,
     /// PCA applied before t-SNE, if the input was wide (and the PCA ran in this run).
     pub pre_reduction: Option<PreReduction>,
-    /// Choices made for the user (a lowered perplexity, a pre-reduction).
+    /// Choices made for the user (a lowered perplexity, a pre-reduction) and hints (columns on
+    /// very different scales).
     pub notes: Vec<String>,
+    /// Whether the input's columns were standardised (`--standardize`) before the reductions.
+    #[serde(default)]
+    pub standardized: bool,
     /// Seconds per stage (a reused stage took only the time to reload).
     pub seconds: Vec<(String, f64)>,
     /// Stages whose outputs were reused from an earlier run (or not needed by any stage

@@ -65,6 +65,7 @@ fn settings(out: &Path) -> Settings {
         pca_dims: 50,
         names: Names::for_stem("groups"),
         input_scalars: Vec::new(),
+        standardized: None,
     }
 }
 
