@@ -85,12 +85,23 @@ fn word_vectors_with_metadata_give_every_output() {
     assert!(!out.join("logs/reductions/sprite.png").exists());
     // A float column colours with a scale: the rerun reuses the 3-D map and the logs (which
     // show no colours) but not the 2-D map, whose GIF shows them.
+    let before = fs::read(out.join("tsne.png")).unwrap();
     let report = view("freq");
     assert_eq!(
         report["reused"],
         serde_json::json!(["t-SNE 3-D", "PCA", "TensorBoard logs"])
     );
     assert!(report["knn10_accuracy"].is_null());
+    // Another colour column gets stills of its own; the default column's stay as they were.
+    for f in [
+        "tsne_freq.png",
+        "tsne_freq.svg",
+        "pca_freq.png",
+        "pca_freq.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    assert_eq!(fs::read(out.join("tsne.png")).unwrap(), before);
     // Unique words make no colour column by default and no 10-NN accuracy when asked for:
     // the default is the part of speech.
     let report = view("word");

@@ -8,11 +8,35 @@ use super::stage::Recorded;
 use super::title;
 use crate::progress::Progress;
 use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
+use crate::render::colouring::default_column;
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
 /// The stills, by stem.
 const STILLS: [&str; 2] = ["tsne", "pca"];
+
+/// The stills' stems: `tsne` and `pca` in the default colour column's colours, else
+/// `tsne_<column>` and `pca_<column>` (another `--color-by` keeps the default pictures).
+fn still_stems(prepared: &Prepared<'_, '_>) -> [String; 2] {
+    let chosen = prepared.colour_column().map(|c| c.name.as_str());
+    let default = default_column(prepared.input.metadata).map(|c| c.name.as_str());
+    STILLS.map(|stem| match chosen {
+        Some(name) if chosen != default => {
+            let safe: String = name
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            format!("{stem}_{safe}")
+        }
+        _ => stem.to_string(),
+    })
+}
 
 /// The pictures' stage: the pictures of maps made as `maps` says, coloured as `prepared` says.
 pub(super) fn stage(
@@ -23,11 +47,11 @@ pub(super) fn stage(
     let names = out.names();
     let pca_dims = 3.min(prepared.input.vectors.ncols());
     let mut files = Vec::new();
+    let [tsne, pca] = still_stems(prepared);
     for ext in ["png", "svg"] {
-        for stem in STILLS {
-            if stem == "tsne" || pca_dims >= 2 {
-                files.push(format!("{stem}.{ext}"));
-            }
+        files.push(format!("{tsne}.{ext}"));
+        if pca_dims >= 2 {
+            files.push(format!("{pca}.{ext}"));
         }
     }
     if pca_dims == 3 {
@@ -76,9 +100,10 @@ pub(super) fn draw(
         axis_names: ("PC1".into(), "PC2".into()),
         ..PlotStyle::default()
     };
+    let [tsne_stem, pca_stem] = still_stems(prepared);
     let stills = [
-        (STILLS[0], tsne2.coords.view(), &tsne_style),
-        (STILLS[1], pca3.coords.view(), &pca_style),
+        (tsne_stem, tsne2.coords.view(), &tsne_style),
+        (pca_stem, pca3.coords.view(), &pca_style),
     ];
     for ext in ["png", "svg"] {
         for (stem, coords, style) in &stills {
