@@ -41,18 +41,16 @@ impl ScaleFlags {
         Ok((s.apply(x.view())?, Some(s)))
     }
 
-    /// [`ScaleFlags::apply`], telling the user (stderr) about constant columns, or about
-    /// columns on very different scales when not standardising.
-    pub fn apply_noted(self, x: Array2<f32>) -> anyhow::Result<Array2<f32>> {
-        let note = match self.standardize {
+    /// [`ScaleFlags::apply`], with what to tell the user once the command succeeds: the
+    /// constant columns, or the columns on very different scales when not standardising.
+    pub fn apply_noted(self, x: Array2<f32>) -> anyhow::Result<(Array2<f32>, Vec<String>)> {
+        let spread = match self.standardize {
             true => None,
             false => spread_note(x.view()),
         };
         let (x, s) = self.apply(x)?;
-        for note in note.into_iter().chain(s.and_then(|s| s.note())) {
-            eprintln!("note: {note}");
-        }
-        Ok(x)
+        let notes = spread.into_iter().chain(s.and_then(|s| s.note()));
+        Ok((x, notes.map(|n| format!("note: {n}")).collect()))
     }
 }
 

@@ -40,7 +40,7 @@ impl PcaArgs {
         if self.components == 0 {
             bail!("--components 0: must be at least 1");
         }
-        let data = self.scale.apply_noted(read_matrix(&self.input)?)?;
+        let (data, notes) = self.scale.apply_noted(read_matrix(&self.input)?)?;
         let d = data.ncols();
         if self.components > d {
             bail!(
@@ -55,6 +55,7 @@ impl PcaArgs {
         let projected = fitted.projected.slice(s![.., ..k]).to_owned();
         write_npy(&self.out, &projected)?;
         println!("{}", fitted.summary(SUMMARY_COMPONENTS));
+        notes.iter().for_each(|n| eprintln!("{n}"));
         if let Some(path) = &self.report {
             let report = PcaReport::new(
                 &self.input.display().to_string(),

@@ -157,7 +157,7 @@ impl TsneArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let cfg = self.config()?;
         let start = Instant::now();
-        let data = cfg.scale.apply_noted(read_matrix(&cfg.input)?)?;
+        let (data, notes) = cfg.scale.apply_noted(read_matrix(&cfg.input)?)?;
         let valid = cfg
             .params
             .check(data.nrows())
@@ -226,6 +226,7 @@ impl TsneArgs {
             result.kl_divergence,
             total
         );
+        notes.iter().for_each(|n| eprintln!("{n}"));
         Ok(())
     }
 

@@ -136,7 +136,8 @@ pub(super) fn draw(
     rotation_gif(
         tsne3.coords.view(),
         colouring,
-        &rotation("t-SNE 3-D", tsne3.report.caption(), ["1", "2", "3"]),
+        // t-SNE's axes mean nothing: lines to turn by, no names over the points.
+        &rotation("t-SNE 3-D", tsne3.report.caption(), ["", "", ""]),
         &out.path(&names.tsne3_gif),
         progress,
     )?;

@@ -30,7 +30,7 @@ pub struct RotationOptions {
     pub gif: GifOptions,
     /// Frames per full turn.
     pub frames: usize,
-    /// Names drawn at the tips of the three axes, e.g. `PC1`, `PC2`, `PC3`.
+    /// Names drawn at the tips of the three axes, e.g. `PC1`, `PC2`, `PC3`; empty: none.
     pub axis_names: [String; 3],
     /// How far the camera looks down on the cloud, in degrees (-60 to 60).
     pub elevation_deg: f64,
@@ -247,7 +247,8 @@ impl Scene<'_> {
         }
     }
 
-    /// Axis names just beyond the tips, on a background halo that keeps them readable.
+    /// Axis names just beyond the tips, on a background halo that keeps them readable; an
+    /// empty name draws nothing.
     fn draw_axis_names(
         &self,
         r: &mut Raster,
@@ -261,6 +262,9 @@ impl Scene<'_> {
         let halo = font.color(&background);
         r.draw(|area| {
             for (name, &(_, tip)) in self.axis_names.iter().zip(axes) {
+                if name.is_empty() {
+                    continue;
+                }
                 let (x, y) = self.view.to_px(tip.0 * 1.08, tip.1 * 1.08);
                 let (x, y) = (x.round() as i32, y.round() as i32);
                 for dy in -1..=1 {
