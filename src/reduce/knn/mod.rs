@@ -234,6 +234,64 @@ impl KnnGraph {
         })
     }
 
+    /// The `k` nearest rows of `reference` (`N x D`) to each row of `queries` (`M x D`, new
+    /// points, not rows of `reference`), `1 <= k <= N`: a graph of `M` lists whose indices
+    /// are rows of `reference`, in the metric of `params`. The search is exact whatever
+    /// `params.method` says (the approximate search indexes one point set, not two); the
+    /// blocked brute force costs `M x N x D` multiply-adds. Deterministic at any number of
+    /// threads, and each query's list depends on that query alone. Errors name `k`, the width
+    /// or the first bad query row.
+    ///
+    /// ```
+    /// use embedscope::reduce::knn::{KnnGraph, KnnParams};
+    /// let reference = ndarray::array![[0.0f32, 0.0], [0.0, 1.0], [5.0, 5.0]];
+    /// let new = ndarray::array![[4.0f32, 4.5], [0.1, 0.2]];
+    /// let g = KnnGraph::query(reference.view(), new.view(), 2, &KnnParams::default())?;
+    /// assert_eq!((g.n(), g.k()), (2, 2));
+    /// assert_eq!(g.neighbors(0), &[2, 1]);
+    /// assert_eq!(g.neighbors(1), &[0, 1]);
+    /// # Ok::<(), embedscope::error::ReduceError>(())
+    /// ```
+    pub fn query(
+        reference: ArrayView2<f32>,
+        queries: ArrayView2<f32>,
+        k: usize,
+        params: &KnnParams,
+    ) -> Result<KnnGraph, ReduceError> {
+        let (n, d) = reference.dim();
+        if k == 0 || k > n {
+            return Err(ReduceError::InvalidParam {
+                param: "k",
+                value: k.to_string(),
+                problem: format!("must be between 1 and the {n} reference points"),
+            });
+        }
+        if queries.ncols() != d {
+            return Err(ReduceError::Shape(format!(
+                "the new points have {} columns, the reference points {d}",
+                queries.ncols()
+            )));
+        }
+        check_finite(queries)?;
+        let t = Instant::now();
+        let lists = match params.metric {
+            Metric::Euclidean => exact::knn_of_queries(reference, queries, k),
+            Metric::Cosine => {
+                let (r, q) = (unit_rows(reference)?, unit_rows(queries)?);
+                exact::knn_of_queries(r.view(), q.view(), k)
+            }
+        };
+        crate::interrupt::check()?;
+        Ok(KnnGraph {
+            lists,
+            metric: params.metric,
+            method: NeighborMethod::Exact,
+            seed: params.seed,
+            seconds: t.elapsed().as_secs_f64(),
+            recall: None,
+        })
+    }
+
     /// Neighbours per point.
     pub fn k(&self) -> usize {
         self.lists.k

@@ -39,6 +39,7 @@ pub mod gradient;
 pub mod observer;
 pub mod optimizer;
 pub mod simd;
+pub mod transform;
 pub mod tree;
 
 #[cfg(test)]
