@@ -74,7 +74,7 @@ pub(crate) fn knn_of_rows(data: ArrayView2<f32>, rows: &[usize], k: usize) -> Ve
 }
 
 /// `|a - b|²` in float32, summed in 8 lanes (so the compiler vectorises it), then across.
-fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca

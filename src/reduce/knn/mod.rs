@@ -3,7 +3,8 @@
 //! [`KnnGraph::prefix`] of the same graph).
 //!
 //! - [`exact`]: blocked brute force, `O(N² D)`, exact;
-//! - [`approx`]: a random-projection forest refined by neighbour descent, `O(N D log N)`.
+//! - [`approx`]: a random-projection forest refined by neighbour descent, `O(N D log N)`;
+//! - [`query`]: the nearest reference points of new points, by the same forest.
 //!
 //! [`NeighborMethod::resolve`] chooses between them by size ([`APPROX_MIN_POINTS`], measured).
 //! Two metrics: [`Metric::Euclidean`] and [`Metric::Cosine`] (`1 - cos`, the usual choice for
@@ -16,6 +17,7 @@
 
 pub mod approx;
 pub mod exact;
+pub mod query;
 
 use std::time::Instant;
 
@@ -236,11 +238,12 @@ impl KnnGraph {
 
     /// The `k` nearest rows of `reference` (`N x D`) to each row of `queries` (`M x D`, new
     /// points, not rows of `reference`), `1 <= k <= N`: a graph of `M` lists whose indices
-    /// are rows of `reference`, in the metric of `params`. The search is exact whatever
-    /// `params.method` says (the approximate search indexes one point set, not two); the
-    /// blocked brute force costs `M x N x D` multiply-adds. Deterministic at any number of
-    /// threads, and each query's list depends on that query alone. Errors name `k`, the width
-    /// or the first bad query row.
+    /// are rows of `reference`, in the metric of `params`. [`NeighborMethod::resolve`] of the
+    /// reference's size picks the search: exact (blocked brute force, `M x N x D`
+    /// multiply-adds) or approximate ([`query`], with its recall measured on a sample of the
+    /// queries). Deterministic for a seed at any number of threads, and each query's list
+    /// depends on that query, the reference and the seed alone. Errors name `k`, the width or
+    /// the first bad query row.
     ///
     /// ```
     /// use embedscope::reduce::knn::{KnnGraph, KnnParams};
@@ -274,21 +277,35 @@ impl KnnGraph {
         }
         check_finite(queries)?;
         let t = Instant::now();
-        let lists = match params.metric {
-            Metric::Euclidean => exact::knn_of_queries(reference, queries, k),
-            Metric::Cosine => {
-                let (r, q) = (unit_rows(reference)?, unit_rows(queries)?);
-                exact::knn_of_queries(r.view(), q.view(), k)
+        let (reference, queries) = match params.metric {
+            Metric::Euclidean => (reference.as_standard_layout(), queries.as_standard_layout()),
+            Metric::Cosine => (unit_rows(reference)?.into(), unit_rows(queries)?.into()),
+        };
+        let method = params.method.resolve(n, d);
+        let (lists, recall) = match method {
+            NeighborMethod::Approx => {
+                let flat = |a: &ndarray::CowArray<'_, f32, ndarray::Ix2>| {
+                    a.as_slice().expect("standard layout").to_vec()
+                };
+                let (r, q) = (flat(&reference), flat(&queries));
+                let lists = query::knn_of_queries(&r, &q, d, k, params.seed);
+                let recall =
+                    sampled_query_recall(reference.view(), queries.view(), &lists, params.seed);
+                (lists, Some(recall))
             }
+            _ => (
+                exact::knn_of_queries(reference.view(), queries.view(), k),
+                None,
+            ),
         };
         crate::interrupt::check()?;
         Ok(KnnGraph {
             lists,
             metric: params.metric,
-            method: NeighborMethod::Exact,
+            method,
             seed: params.seed,
             seconds: t.elapsed().as_secs_f64(),
-            recall: None,
+            recall,
         })
     }
 
@@ -465,6 +482,32 @@ fn sampled_recall(data: ArrayView2<f32>, lists: &Knn, seed: u64) -> f64 {
     let found: usize = rows
         .iter()
         .zip(exact.chunks(k))
+        .map(|(&i, want)| {
+            let got = &lists.indices[i * k..(i + 1) * k];
+            want.iter().filter(|j| got.contains(j)).count()
+        })
+        .sum();
+    found as f64 / (rows.len() * k) as f64
+}
+
+/// The recall of approximate query `lists` on [`RECALL_SAMPLE`] queries or fewer (drawn with
+/// `seed`) against their exact nearest reference points.
+fn sampled_query_recall(
+    reference: ArrayView2<f32>,
+    queries: ArrayView2<f32>,
+    lists: &Knn,
+    seed: u64,
+) -> f64 {
+    let (m, k) = (queries.nrows(), lists.k);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
+    let budget = RECALL_WORK / (reference.nrows() * reference.ncols()).max(1);
+    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(m);
+    let mut rows = sample(&mut rng, m, size).into_vec();
+    rows.sort_unstable();
+    let exact = exact::knn_of_queries(reference, queries.select(ndarray::Axis(0), &rows).view(), k);
+    let found: usize = rows
+        .iter()
+        .zip(exact.indices.chunks(k))
         .map(|(&i, want)| {
             let got = &lists.indices[i * k..(i + 1) * k];
             want.iter().filter(|j| got.contains(j)).count()

@@ -1,7 +1,8 @@
 //! Placing new points into a fixed t-SNE map ([`transform`]), as openTSNE's
 //! `TSNEEmbedding.transform` does.
 //!
-//! 1. The `k` nearest reference points of each new point ([`KnnGraph::query`], exact).
+//! 1. The `k` nearest reference points of each new point ([`KnnGraph::query`]: exact, or
+//!    approximate for maps of at least [`crate::reduce::knn::APPROX_MIN_POINTS`] points).
 //! 2. Its conditional distribution over them, calibrated to `perplexity` by the same entropy
 //!    search as t-SNE's affinities ([`super::affinities`]); each row sums to 1, nothing is
 //!    symmetrised (the reference points have no row).
@@ -11,10 +12,13 @@
 //!    `α Σ_j p_j w_j (y - y_j) - Σ_j w_j² (y - y_j) / Σ_j w_j`: attraction to its
 //!    neighbours (the float32 lanes of t-SNE's attractive term), repulsion from the whole
 //!    reference map normalised by the point's own `Σ_j w_j` (openTSNE's point-wise
-//!    normalisation), by one Barnes-Hut walk per point over a tree built once over the fixed
-//!    map ([`Tree::repulsion_on`]). Each gradient longer than `max_grad_norm` is shortened to
-//!    it; the step is t-SNE's momentum-and-gains step ([`super::optimizer`]), with no
-//!    re-centring.
+//!    normalisation). The map is fixed, so its field is prepared once: in 2-D FIt-SNE's
+//!    interpolation grid ([`FftField::prepare_padded`], reaching [`GRID_PADDING`] of the
+//!    map's extent beyond it on each side), read at each new point's position; in 3-D, and
+//!    for a 2-D point outside that grid, one Barnes-Hut walk per point of a tree built once
+//!    over the map ([`Tree::repulsion_on`]). Each gradient longer than `max_grad_norm` is
+//!    shortened to it; the step is t-SNE's momentum-and-gains step ([`super::optimizer`]),
+//!    with no re-centring.
 //!
 //! New points do not interact: every quantity of a new point is computed from that point and
 //! the fixed reference alone, so placing A with B gives A the same bits as placing A alone,
@@ -26,16 +30,20 @@ use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
 use super::affinities::{conditionals, Lists};
+use super::fft::FftField;
 use super::gradient::{point, Attraction};
 use super::observer::{IterationInfo, Observer};
 use super::optimizer::step;
 use super::simd::Lanes;
 use super::tree::{Interactions, Tree};
-use crate::reduce::knn::{KnnGraph, KnnParams, Metric};
+use crate::reduce::knn::{KnnGraph, KnnParams, Metric, NeighborMethod};
 use crate::reduce::{check_finite, ReduceError};
 
 /// New points per rayon task in a gradient pass.
 const POINTS_PER_TASK: usize = 64;
+/// How far the 2-D interpolation grid reaches beyond the map on each side, as a fraction of
+/// its extent (openTSNE's `transform` pads its grid by the same 25%).
+pub const GRID_PADDING: f64 = 0.25;
 
 /// How new points are placed; [`Default`] gives the tuned defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -57,6 +65,9 @@ pub struct TransformParams {
     pub max_grad_norm: f64,
     /// Barnes-Hut opening angle θ of the repulsion.
     pub theta: f64,
+    /// Seed of the approximate neighbour search (maps of at least
+    /// [`crate::reduce::knn::APPROX_MIN_POINTS`] points; smaller ones are searched exactly).
+    pub seed: u64,
 }
 
 impl Default for TransformParams {
@@ -73,6 +84,7 @@ impl Default for TransformParams {
             momentum: 0.8,
             max_grad_norm: 0.25,
             theta: 0.5,
+            seed: 0,
         }
     }
 }
@@ -149,6 +161,9 @@ pub struct Placed {
     pub kl: f64,
     /// Seconds: neighbour search, affinities, optimisation.
     pub seconds: (f64, f64, f64),
+    /// The neighbour search used (`Exact` or `Approx`) and, when approximate, its recall
+    /// measured on a sample of the new points.
+    pub neighbors: (NeighborMethod, Option<f64>),
 }
 
 /// Places `new` (`M x D`, the width of `reference.vectors`) into the fixed `reference` map,
@@ -190,7 +205,8 @@ pub fn transform(
     let t = Instant::now();
     let knn = KnnParams {
         metric: reference.metric,
-        ..KnnParams::default()
+        method: NeighborMethod::Auto,
+        seed: params.seed,
     };
     let graph = KnnGraph::query(reference.vectors, new, params.neighbors, &knn)?;
     let t_neighbors = t.elapsed().as_secs_f64();
@@ -220,6 +236,7 @@ pub fn transform(
         embedding,
         kl,
         seconds: (t_neighbors, t_affinities, t.elapsed().as_secs_f64()),
+        neighbors: (graph.method(), graph.recall()),
     })
 }
 
@@ -241,8 +258,7 @@ impl FixedMap<'_> {
         params: &TransformParams,
         observer: &mut dyn Observer,
     ) -> Result<(Array2<f32>, f64), ReduceError> {
-        let mut tree = Tree::<D>::new();
-        tree.build(&self.map.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+        let field = Field::<D>::new(&self.map, self.theta2, self.lanes);
         let mut y = self.median_start::<D>();
         let mut grad = vec![0.0; y.len()];
         let mut update = vec![0.0; y.len()];
@@ -251,7 +267,7 @@ impl FixedMap<'_> {
         let mut kl = f64::NAN;
         for it in 1..=total {
             crate::interrupt::check()?;
-            self.gradient::<D>(&tree, &y, params, &mut grad);
+            self.gradient::<D>(&field, &y, params, &mut grad);
             step(
                 &mut y,
                 D,
@@ -261,7 +277,7 @@ impl FixedMap<'_> {
                 params.learning_rate,
             );
             if it == total {
-                kl = self.mean_kl::<D>(&tree, &y);
+                kl = self.mean_kl::<D>(&field, &y);
             }
             if !(y.iter().all(|v| v.is_finite()) && (it < total || kl.is_finite())) {
                 return Err(ReduceError::Diverged {
@@ -307,30 +323,29 @@ impl FixedMap<'_> {
         y
     }
 
-    /// The new point `i` at `yi`: its attraction `Σ_j p_j w_j (y - y_j)` and its repulsion
+    /// The new point `i` at `y`: its attraction `Σ_j p_j w_j (y - y_j)` and its repulsion
     /// `(Σ_j w_j² (y - y_j), Σ_j w_j)` over the whole map.
     fn forces<const D: usize>(
         &self,
-        tree: &Tree<D>,
+        field: &Field<D>,
         i: usize,
-        yi: [f32; D],
+        y: [f64; D],
         list: &mut Interactions<D>,
     ) -> ([f64; D], ([f64; D], f64)) {
         let k = self.graph.k();
         let attraction = self.lanes.run(&Attraction::<D> {
             y: &self.map,
-            yi,
+            yi: y.map(|v| v as f32),
             cols: self.graph.neighbors(i),
             vals: &self.p[i * k..(i + 1) * k],
         });
-        let repulsion = tree.repulsion_on(&yi, self.theta2, self.lanes, list);
-        (attraction, repulsion)
+        (attraction, field.repulsion(y, list))
     }
 
     /// Every new point's gradient (clipped to `max_grad_norm`) into `grad`.
     fn gradient<const D: usize>(
         &self,
-        tree: &Tree<D>,
+        field: &Field<D>,
         y: &[f64],
         params: &TransformParams,
         grad: &mut [f64],
@@ -339,8 +354,7 @@ impl FixedMap<'_> {
             .with_min_len(POINTS_PER_TASK)
             .enumerate()
             .for_each_init(Interactions::default, |list, (i, g)| {
-                let yi: [f32; D] = point(y, i).map(|v: f64| v as f32);
-                let (attr, (rep, z)) = self.forces::<D>(tree, i, yi, list);
+                let (attr, (rep, z)) = self.forces::<D>(field, i, point(y, i), list);
                 for c in 0..D {
                     g[c] = params.exaggeration * attr[c] - rep[c] / z.max(f64::MIN_POSITIVE);
                 }
@@ -352,13 +366,13 @@ impl FixedMap<'_> {
     }
 
     /// The mean over the new points of `Σ_j p_j ln(p_j / q_j)`, `q_j = w_j / Σ_l w_l`.
-    fn mean_kl<const D: usize>(&self, tree: &Tree<D>, y: &[f64]) -> f64 {
+    fn mean_kl<const D: usize>(&self, field: &Field<D>, y: &[f64]) -> f64 {
         let k = self.graph.k();
         let kls: Vec<f64> = (0..self.graph.n())
             .into_par_iter()
             .map_init(Interactions::default, |list, i| {
-                let yi: [f32; D] = point(y, i).map(|v: f64| v as f32);
-                let (_, z) = tree.repulsion_on(&yi, self.theta2, self.lanes, list);
+                let yi: [f64; D] = point(y, i);
+                let (_, z) = field.repulsion(yi, list);
                 let cols = self.graph.neighbors(i);
                 let vals = &self.p[i * k..(i + 1) * k];
                 cols.iter()
@@ -366,7 +380,7 @@ impl FixedMap<'_> {
                     .filter(|(_, &p)| p > 0.0)
                     .map(|(&j, &p)| {
                         let yj: [f32; D] = point(&self.map, j as usize);
-                        let d2: f64 = (0..D).map(|c| f64::from(yi[c] - yj[c]).powi(2)).sum();
+                        let d2: f64 = (0..D).map(|c| (yi[c] - f64::from(yj[c])).powi(2)).sum();
                         let p = f64::from(p);
                         p * (p * (1.0 + d2) * z).ln()
                     })
@@ -374,6 +388,46 @@ impl FixedMap<'_> {
             })
             .collect();
         kls.iter().sum::<f64>() / kls.len() as f64
+    }
+}
+
+/// The fixed map's repulsion field: a Barnes-Hut tree, and in 2-D an interpolation grid.
+struct Field<const D: usize> {
+    tree: Tree<D>,
+    grid: Option<FftField>,
+    theta2: f32,
+    lanes: Lanes,
+}
+
+impl<const D: usize> Field<D> {
+    fn new(map: &[f32], theta2: f32, lanes: Lanes) -> Self {
+        let y: Vec<f64> = map.iter().map(|&v| f64::from(v)).collect();
+        let mut tree = Tree::<D>::new();
+        tree.build(&y);
+        let grid = (D == 2).then(|| {
+            let mut grid = FftField::new();
+            grid.prepare_padded(&y, GRID_PADDING);
+            grid
+        });
+        Self {
+            tree,
+            grid,
+            theta2,
+            lanes,
+        }
+    }
+
+    /// `(Σ_j w_j² (y - y_j), Σ_j w_j)` over the map at `y`: from the grid when it covers `y`,
+    /// else by a walk of the tree.
+    fn repulsion(&self, y: [f64; D], list: &mut Interactions<D>) -> ([f64; D], f64) {
+        if let Some(grid) = &self.grid {
+            let mut force = [0.0; D];
+            if let Some(z) = grid.repulsion_at([y[0], y[1]], &mut force) {
+                return (force, z);
+            }
+        }
+        let yi = y.map(|v| v as f32);
+        self.tree.repulsion_on(&yi, self.theta2, self.lanes, list)
     }
 }
 

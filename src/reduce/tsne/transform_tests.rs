@@ -91,11 +91,11 @@ fn new_points_land_in_their_clusters_in_2d_and_3d() {
             &KnnParams::default(),
         )
         .unwrap();
-        for i in 0..100 {
+        for (i, truth) in new_labels.iter().enumerate() {
             let hits = graph
                 .neighbors(i)
                 .iter()
-                .filter(|&&j| labels[j as usize] == new_labels[i]);
+                .filter(|&&j| labels[j as usize] == *truth);
             assert_eq!(hits.count(), 10, "{dims}-D, point {i}");
         }
         assert!(

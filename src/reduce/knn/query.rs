@@ -1,0 +1,189 @@
+//! Approximate nearest reference points of new points: the random-projection forest of
+//! [`super::approx`] over the reference points, searched like an inverted file.
+//!
+//! Each of the [`TREES`] trees cuts the reference points into leaves of at most
+//! [`LEAF_SIZE`]; a leaf is summarised by its centroid. A new point measures the centroids of
+//! every leaf of every tree, probes the [`PROBES`] nearest leaves of each tree, ranks their
+//! points by float32 squared distance (each measured once, ties to the lower index), and the
+//! best `k` get their exact distance in f64. The forest depends on the reference points and
+//! the seed alone, and each new point's list on that point and the forest: placing points
+//! together or apart gives each the same list, at any number of threads.
+
+use rayon::prelude::*;
+
+use super::approx::{Best, Leaves, Rows, TREES};
+use super::exact::squared_distance;
+use super::Knn;
+
+/// Largest leaf of the query forest.
+pub const LEAF_SIZE: usize = 128;
+/// Leaves probed per tree and new point.
+pub const PROBES: usize = 3;
+
+/// One tree's leaves: their ranges in the tree's permutation and their centroids.
+struct Cells {
+    perm: Vec<u32>,
+    ranges: Vec<(u32, u32)>,
+    /// `ranges.len() x d` row-major.
+    centroids: Vec<f32>,
+}
+
+impl Cells {
+    fn of(leaves: Leaves, x: &Rows<'_>) -> Self {
+        let mut ranges: Vec<(u32, u32)> = leaves.range_of.clone();
+        ranges.sort_unstable();
+        ranges.dedup();
+        let d = x.d;
+        let mut centroids = vec![0f32; ranges.len() * d];
+        centroids
+            .par_chunks_mut(d)
+            .zip(&ranges)
+            .for_each(|(c, &(s, e))| {
+                let mut sum = vec![0f64; d];
+                for &i in &leaves.perm[s as usize..e as usize] {
+                    for (a, &v) in sum.iter_mut().zip(x.row(i as usize)) {
+                        *a += f64::from(v);
+                    }
+                }
+                let n = f64::from(e - s);
+                for (o, a) in c.iter_mut().zip(&sum) {
+                    *o = (a / n) as f32;
+                }
+            });
+        Self {
+            perm: leaves.perm,
+            ranges,
+            centroids,
+        }
+    }
+
+    /// The [`PROBES`] leaves whose centroids are nearest to `q` (ties to the lower leaf).
+    fn nearest(&self, q: &[f32], d: usize, out: &mut Vec<(f32, u32)>) {
+        out.clear();
+        out.extend(
+            self.centroids
+                .chunks_exact(d)
+                .enumerate()
+                .map(|(l, c)| (squared_distance(q, c), l as u32)),
+        );
+        let probes = PROBES.min(out.len());
+        let cmp = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        if probes < out.len() {
+            out.select_nth_unstable_by(probes - 1, cmp);
+        }
+        out.truncate(probes);
+    }
+}
+
+/// The approximate `k` nearest rows of `data` (`N x D`, row-major in `rows`) to each of the
+/// `M` rows of `queries` (row-major, same width), `1 <= k <= N`, nearest first.
+pub(crate) fn knn_of_queries(rows: &[f32], queries: &[f32], d: usize, k: usize, seed: u64) -> Knn {
+    let x = Rows { data: rows, d };
+    let n = rows.len() / d;
+    let leaf = LEAF_SIZE.max(k);
+    let forest: Vec<Cells> = (0..TREES as u64)
+        .into_par_iter()
+        .map(|t| Cells::of(Leaves::build(&x, seed, t, leaf), &x))
+        .collect();
+    let m = queries.len() / d;
+    let mut indices = vec![0u32; m * k];
+    let mut dist2 = vec![0f64; m * k];
+    indices
+        .par_chunks_mut(k)
+        .zip(dist2.par_chunks_mut(k))
+        .enumerate()
+        .for_each_init(
+            || (Best::new(k), vec![false; n], Vec::new(), Vec::new()),
+            |(best, seen, near, touched), (r, (idx, dd))| {
+                let q = &queries[r * d..(r + 1) * d];
+                best.clear();
+                for cells in &forest {
+                    cells.nearest(q, d, near);
+                    for &(_, l) in near.iter() {
+                        let (s, e) = cells.ranges[l as usize];
+                        for &j in &cells.perm[s as usize..e as usize] {
+                            if !std::mem::replace(&mut seen[j as usize], true) {
+                                touched.push(j);
+                                best.offer(j, squared_distance(q, x.row(j as usize)));
+                            }
+                        }
+                    }
+                }
+                for j in touched.drain(..) {
+                    seen[j as usize] = false;
+                }
+                let mut exact: Vec<(f64, u32)> = best
+                    .entries()
+                    .iter()
+                    .map(|&(_, j)| {
+                        let e = q
+                            .iter()
+                            .zip(x.row(j as usize))
+                            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                            .sum();
+                        (e, j)
+                    })
+                    .collect();
+                exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                for (t, (e, j)) in exact.into_iter().enumerate() {
+                    dd[t] = e;
+                    idx[t] = j;
+                }
+            },
+        );
+    Knn { k, indices, dist2 }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::reduce::knn::{exact, KnnGraph, KnnParams, NeighborMethod};
+    use ndarray::{s, Array2};
+    use rand::{Rng, SeedableRng};
+
+    fn clustered(n: usize, seed: u64) -> Array2<f32> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let centres: Vec<f32> = (0..30 * 20).map(|_| rng.random::<f32>() * 10.0).collect();
+        Array2::from_shape_fn((n, 20), |(i, c)| {
+            centres[(i % 30) * 20 + c] + rng.random::<f32>()
+        })
+    }
+
+    #[test]
+    fn approximate_queries_find_most_true_neighbours_each_on_its_own() {
+        let (reference, new) = (clustered(6000, 1), clustered(400, 2));
+        let params = KnnParams {
+            method: NeighborMethod::Approx,
+            ..KnnParams::default()
+        };
+        let g = KnnGraph::query(reference.view(), new.view(), 15, &params).unwrap();
+        let truth = exact::knn_of_queries(reference.view(), new.view(), 15);
+        let found: usize = (0..400)
+            .map(|i| {
+                let want = &truth.indices[i * 15..(i + 1) * 15];
+                want.iter().filter(|j| g.neighbors(i).contains(j)).count()
+            })
+            .sum();
+        let recall = found as f64 / 6000.0;
+        assert!(recall > 0.9, "{recall}");
+        assert!(
+            (g.recall().unwrap() - recall).abs() < 0.05,
+            "{:?} vs {recall}",
+            g.recall()
+        );
+        // Distances are exact and sorted.
+        for i in 0..400 {
+            let d: Vec<f64> = g.distances(i).collect();
+            assert!(d.windows(2).all(|w| w[0] <= w[1]));
+        }
+        // A query alone, or at another thread count, gets the same list.
+        let alone =
+            KnnGraph::query(reference.view(), new.slice(s![7..8, ..]), 15, &params).unwrap();
+        assert_eq!(alone.neighbors(0), g.neighbors(7));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let one = pool.install(|| KnnGraph::query(reference.view(), new.view(), 15, &params));
+        assert_eq!(one.unwrap().indices(), g.indices());
+    }
+}
