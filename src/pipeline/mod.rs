@@ -2,9 +2,11 @@
 //!
 //! - [`view`]: any vectors and metadata to maps, pictures, logs and a report;
 //! - [`demo`]: the autoencoder's codes (trained by `embedscope-torch`), viewed;
+//! - [`map_dir`]: maps that can be reopened, and new points placed into them;
 //! - [`reports`]: the JSON reports shared with the single-stage commands; [`cache`]: reuse.
 
 pub mod cache;
 pub mod demo;
+pub mod map_dir;
 pub mod reports;
 pub mod view;
