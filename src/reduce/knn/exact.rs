@@ -212,7 +212,7 @@ fn select_smallest(row: &[f32], skip: Option<usize>, m: usize, best: &mut Vec<(f
 }
 
 /// Centred float32 rows and their squared norms, for the GEMM form of the distances.
-struct GemmInput {
+pub(super) struct GemmInput {
     x: Vec<f32>,
     norms: Vec<f32>,
     mean: Vec<f64>,
@@ -221,7 +221,8 @@ struct GemmInput {
 }
 
 impl GemmInput {
-    fn new(data: ArrayView2<f32>) -> Self {
+    /// Centres `data` (`N x d`) and keeps its squared norms.
+    pub(super) fn new(data: ArrayView2<f32>) -> Self {
         let (n, d) = data.dim();
         // Centring (in f64, fixed order) reduces cancellation in |x|² + |y|² - 2x·y.
         let mean: Vec<f64> = data
@@ -247,7 +248,7 @@ impl GemmInput {
     }
 
     /// `points` (`M x d`) centred by the data's mean, and their squared norms.
-    fn centre(&self, points: ArrayView2<f32>) -> (Vec<f32>, Vec<f32>) {
+    pub(super) fn centre(&self, points: ArrayView2<f32>) -> (Vec<f32>, Vec<f32>) {
         let mut x = Vec::with_capacity(points.len());
         for row in points.rows() {
             x.extend(
@@ -261,6 +262,11 @@ impl GemmInput {
             .map(|r| r.iter().map(|v| v * v).sum())
             .collect();
         (x, norms)
+    }
+
+    /// Rows of the data.
+    pub(super) fn n(&self) -> usize {
+        self.n
     }
 
     /// Squared distances of the data's rows `ids` to all rows, into `out` (`ids.len() x n`).
@@ -277,7 +283,7 @@ impl GemmInput {
 
     /// Squared distances of the centred rows `q` (`rows x d`, squared norms `q_norms`) to all
     /// rows, into `out` (`rows x n`).
-    fn block(&self, q: &[f32], q_norms: &[f32], out: &mut [f32]) {
+    pub(super) fn block(&self, q: &[f32], q_norms: &[f32], out: &mut [f32]) {
         let (n, d) = (self.n, self.d);
         let rows = q_norms.len();
         // SAFETY: the pointers cover `rows x d` (`q`), `d x n` (the transpose of `x`, read

@@ -3,20 +3,26 @@
 //!
 //! Each of the [`TREES`] trees cuts the reference points into leaves of at most
 //! [`LEAF_SIZE`]; a leaf is summarised by its centroid. A new point measures the centroids of
-//! every leaf of every tree, probes the [`PROBES`] nearest leaves of each tree, ranks their
+//! every leaf of every tree (blocks of new points at a time, by the exact search's `sgemm`
+//! form), probes the [`PROBES`] nearest leaves of each tree, ranks their
 //! points by float32 squared distance (each measured once, ties to the lower index), and the
 //! best `k` get their exact distance in f64. The forest depends on the reference points and
 //! the seed alone, and each new point's list on that point and the forest: placing points
 //! together or apart gives each the same list, at any number of threads.
 
+use ndarray::ArrayView2;
 use rayon::prelude::*;
 
-use super::approx::{Best, Leaves, Rows, TREES};
-use super::exact::squared_distance;
+use super::approx::{Best, Leaves, Rows};
+use super::exact::{squared_distance, GemmInput};
 use super::Knn;
 
+/// Trees of the query forest.
+pub const TREES: usize = 6;
 /// Largest leaf of the query forest.
 pub const LEAF_SIZE: usize = 128;
+/// New points whose centroid distances are computed together.
+const BLOCK: usize = 64;
 /// Leaves probed per tree and new point.
 pub const PROBES: usize = 3;
 
@@ -57,15 +63,11 @@ impl Cells {
         }
     }
 
-    /// The [`PROBES`] leaves whose centroids are nearest to `q` (ties to the lower leaf).
-    fn nearest(&self, q: &[f32], d: usize, out: &mut Vec<(f32, u32)>) {
+    /// The [`PROBES`] leaves nearest by `dist` (a new point's squared distances to this
+    /// tree's centroids; ties to the lower leaf).
+    fn nearest(dist: &[f32], out: &mut Vec<(f32, u32)>) {
         out.clear();
-        out.extend(
-            self.centroids
-                .chunks_exact(d)
-                .enumerate()
-                .map(|(l, c)| (squared_distance(q, c), l as u32)),
-        );
+        out.extend(dist.iter().enumerate().map(|(l, &v)| (v, l as u32)));
         let probes = PROBES.min(out.len());
         let cmp = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         if probes < out.len() {
@@ -85,53 +87,86 @@ pub(crate) fn knn_of_queries(rows: &[f32], queries: &[f32], d: usize, k: usize, 
         .into_par_iter()
         .map(|t| Cells::of(Leaves::build(&x, seed, t, leaf), &x))
         .collect();
+    let gemms: Vec<GemmInput> = forest
+        .iter()
+        .map(|c| {
+            let rows = c.ranges.len();
+            GemmInput::new(ArrayView2::from_shape((rows, d), &c.centroids).expect("L x d"))
+        })
+        .collect();
     let m = queries.len() / d;
     let mut indices = vec![0u32; m * k];
     let mut dist2 = vec![0f64; m * k];
     indices
-        .par_chunks_mut(k)
-        .zip(dist2.par_chunks_mut(k))
+        .par_chunks_mut(BLOCK * k)
+        .zip(dist2.par_chunks_mut(BLOCK * k))
         .enumerate()
         .for_each_init(
             || (Best::new(k), vec![false; n], Vec::new(), Vec::new()),
-            |(best, seen, near, touched), (r, (idx, dd))| {
-                let q = &queries[r * d..(r + 1) * d];
-                best.clear();
-                for cells in &forest {
-                    cells.nearest(q, d, near);
-                    for &(_, l) in near.iter() {
-                        let (s, e) = cells.ranges[l as usize];
-                        for &j in &cells.perm[s as usize..e as usize] {
-                            if !std::mem::replace(&mut seen[j as usize], true) {
-                                touched.push(j);
-                                best.offer(j, squared_distance(q, x.row(j as usize)));
+            |(best, seen, near, touched), (b, (idx, dd))| {
+                let rows = b * BLOCK..(b * BLOCK + BLOCK).min(m);
+                let block = &queries[rows.start * d..rows.end * d];
+                let q_view = ArrayView2::from_shape((rows.len(), d), block).expect("rows x d");
+                // Each tree's centroid distances of the block, `rows x L`.
+                let to_centroids: Vec<Vec<f32>> = gemms
+                    .iter()
+                    .map(|g| {
+                        let (centred, norms) = g.centre(q_view);
+                        let mut out = vec![0f32; rows.len() * g.n()];
+                        g.block(&centred, &norms, &mut out);
+                        out
+                    })
+                    .collect();
+                for (r, q) in block.chunks_exact(d).enumerate() {
+                    best.clear();
+                    for (cells, dist) in forest.iter().zip(&to_centroids) {
+                        let l = cells.ranges.len();
+                        Cells::nearest(&dist[r * l..(r + 1) * l], near);
+                        for &(_, leaf) in near.iter() {
+                            let (s, e) = cells.ranges[leaf as usize];
+                            for &j in &cells.perm[s as usize..e as usize] {
+                                if !std::mem::replace(&mut seen[j as usize], true) {
+                                    touched.push(j);
+                                    best.offer(j, squared_distance(q, x.row(j as usize)));
+                                }
                             }
                         }
                     }
-                }
-                for j in touched.drain(..) {
-                    seen[j as usize] = false;
-                }
-                let mut exact: Vec<(f64, u32)> = best
-                    .entries()
-                    .iter()
-                    .map(|&(_, j)| {
-                        let e = q
-                            .iter()
-                            .zip(x.row(j as usize))
-                            .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
-                            .sum();
-                        (e, j)
-                    })
-                    .collect();
-                exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                for (t, (e, j)) in exact.into_iter().enumerate() {
-                    dd[t] = e;
-                    idx[t] = j;
+                    for j in touched.drain(..) {
+                        seen[j as usize] = false;
+                    }
+                    exact_order(
+                        best,
+                        &x,
+                        q,
+                        &mut idx[r * k..(r + 1) * k],
+                        &mut dd[r * k..(r + 1) * k],
+                    );
                 }
             },
         );
     Knn { k, indices, dist2 }
+}
+
+/// The candidates of `best` re-ranked by their exact distance to `q` in f64, into `idx`, `dd`.
+fn exact_order(best: &Best, x: &Rows<'_>, q: &[f32], idx: &mut [u32], dd: &mut [f64]) {
+    let mut exact: Vec<(f64, u32)> = best
+        .entries()
+        .iter()
+        .map(|&(_, j)| {
+            let e = q
+                .iter()
+                .zip(x.row(j as usize))
+                .map(|(&a, &b)| (f64::from(a) - f64::from(b)).powi(2))
+                .sum();
+            (e, j)
+        })
+        .collect();
+    exact.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for (t, (e, j)) in exact.into_iter().enumerate() {
+        dd[t] = e;
+        idx[t] = j;
+    }
 }
 
 #[cfg(test)]
