@@ -1,5 +1,5 @@
 //! Maps that can be reopened: the map directory that `view --out` and `tsne --save-map` write,
-//! and [`transform`], which places new vectors into one of its maps.
+//! and [`transform()`], which places new vectors into one of its maps.
 //!
 //! A map directory holds `map.json` ([`MAP_FILE`]: format and version, the t-SNE parameters,
 //! the metric, the pre-reduction and every file with its shape) beside float32 `.npy` files:

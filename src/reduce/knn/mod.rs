@@ -226,87 +226,25 @@ impl KnnGraph {
         crate::interrupt::check()?;
         let recall = (method == NeighborMethod::Approx)
             .then(|| sampled_recall(searched, &lists, params.seed));
-        Ok(KnnGraph {
-            lists,
-            metric: params.metric,
-            method,
-            seed: params.seed,
-            seconds: t.elapsed().as_secs_f64(),
-            recall,
-        })
+        Ok(Self::made(lists, params, method, (t, recall)))
     }
 
-    /// The `k` nearest rows of `reference` (`N x D`) to each row of `queries` (`M x D`, new
-    /// points, not rows of `reference`), `1 <= k <= N`: a graph of `M` lists whose indices
-    /// are rows of `reference`, in the metric of `params`. [`NeighborMethod::resolve`] of the
-    /// reference's size picks the search: exact (blocked brute force, `M x N x D`
-    /// multiply-adds) or approximate ([`query`], with its recall measured on a sample of the
-    /// queries). Deterministic for a seed at any number of threads, and each query's list
-    /// depends on that query, the reference and the seed alone. Errors name `k`, the width or
-    /// the first bad query row.
-    ///
-    /// ```
-    /// use embedscope::reduce::knn::{KnnGraph, KnnParams};
-    /// let reference = ndarray::array![[0.0f32, 0.0], [0.0, 1.0], [5.0, 5.0]];
-    /// let new = ndarray::array![[4.0f32, 4.5], [0.1, 0.2]];
-    /// let g = KnnGraph::query(reference.view(), new.view(), 2, &KnnParams::default())?;
-    /// assert_eq!((g.n(), g.k()), (2, 2));
-    /// assert_eq!(g.neighbors(0), &[2, 1]);
-    /// assert_eq!(g.neighbors(1), &[0, 1]);
-    /// # Ok::<(), embedscope::error::ReduceError>(())
-    /// ```
-    pub fn query(
-        reference: ArrayView2<f32>,
-        queries: ArrayView2<f32>,
-        k: usize,
+    /// The graph of `lists`, found by `method` with `params` since `started`, with its
+    /// measured `recall` (approximate searches).
+    fn made(
+        lists: Knn,
         params: &KnnParams,
-    ) -> Result<KnnGraph, ReduceError> {
-        let (n, d) = reference.dim();
-        if k == 0 || k > n {
-            return Err(ReduceError::InvalidParam {
-                param: "k",
-                value: k.to_string(),
-                problem: format!("must be between 1 and the {n} reference points"),
-            });
-        }
-        if queries.ncols() != d {
-            return Err(ReduceError::Shape(format!(
-                "the new points have {} columns, the reference points {d}",
-                queries.ncols()
-            )));
-        }
-        check_finite(queries)?;
-        let t = Instant::now();
-        let (reference, queries) = match params.metric {
-            Metric::Euclidean => (reference.as_standard_layout(), queries.as_standard_layout()),
-            Metric::Cosine => (unit_rows(reference)?.into(), unit_rows(queries)?.into()),
-        };
-        let method = params.method.resolve(n, d);
-        let (lists, recall) = match method {
-            NeighborMethod::Approx => {
-                let flat = |a: &ndarray::CowArray<'_, f32, ndarray::Ix2>| {
-                    a.as_slice().expect("standard layout").to_vec()
-                };
-                let (r, q) = (flat(&reference), flat(&queries));
-                let lists = query::knn_of_queries(&r, &q, d, k, params.seed);
-                let recall =
-                    sampled_query_recall(reference.view(), queries.view(), &lists, params.seed);
-                (lists, Some(recall))
-            }
-            _ => (
-                exact::knn_of_queries(reference.view(), queries.view(), k),
-                None,
-            ),
-        };
-        crate::interrupt::check()?;
-        Ok(KnnGraph {
+        method: NeighborMethod,
+        (started, recall): (Instant, Option<f64>),
+    ) -> KnnGraph {
+        KnnGraph {
             lists,
             metric: params.metric,
             method,
             seed: params.seed,
-            seconds: t.elapsed().as_secs_f64(),
+            seconds: started.elapsed().as_secs_f64(),
             recall,
-        })
+        }
     }
 
     /// Neighbours per point.
@@ -450,7 +388,7 @@ impl KnnGraph {
 }
 
 /// The rows scaled to unit length (in f64, then float32); a row of length 0 is refused.
-fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
+pub(super) fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
     let mut out = data.to_owned();
     for (row, mut r) in out.rows_mut().into_iter().enumerate() {
         let norm = r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
@@ -471,43 +409,29 @@ fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
 /// The recall of approximate `lists` on [`RECALL_SAMPLE`] points or fewer (drawn with `seed`)
 /// against their exact neighbours.
 fn sampled_recall(data: ArrayView2<f32>, lists: &Knn, seed: u64) -> f64 {
-    let n = data.nrows();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
-    let budget = RECALL_WORK / (n * data.ncols()).max(1);
-    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(n);
-    let mut rows = sample(&mut rng, n, size).into_vec();
-    rows.sort_unstable();
+    let rows = recall_sample(data.nrows(), data.len(), seed);
     let exact = exact::knn_of_rows(data, &rows, lists.k);
+    recall_on(lists, &rows, &exact)
+}
+
+/// The rows of `m` whose lists a recall is measured on: [`RECALL_SAMPLE`] or fewer, so that
+/// their exact search against `searched` values costs about [`RECALL_WORK`], drawn with
+/// `seed`, in increasing order.
+pub(super) fn recall_sample(m: usize, searched: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
+    let budget = RECALL_WORK / searched.max(1);
+    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(m);
+    let mut rows = sample(&mut rng, m, size).into_vec();
+    rows.sort_unstable();
+    rows
+}
+
+/// The fraction of the exact lists `exact` (of the rows `rows`, row-major) found in `lists`.
+pub(super) fn recall_on(lists: &Knn, rows: &[usize], exact: &[u32]) -> f64 {
     let k = lists.k;
     let found: usize = rows
         .iter()
         .zip(exact.chunks(k))
-        .map(|(&i, want)| {
-            let got = &lists.indices[i * k..(i + 1) * k];
-            want.iter().filter(|j| got.contains(j)).count()
-        })
-        .sum();
-    found as f64 / (rows.len() * k) as f64
-}
-
-/// The recall of approximate query `lists` on [`RECALL_SAMPLE`] queries or fewer (drawn with
-/// `seed`) against their exact nearest reference points.
-fn sampled_query_recall(
-    reference: ArrayView2<f32>,
-    queries: ArrayView2<f32>,
-    lists: &Knn,
-    seed: u64,
-) -> f64 {
-    let (m, k) = (queries.nrows(), lists.k);
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
-    let budget = RECALL_WORK / (reference.nrows() * reference.ncols()).max(1);
-    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(m);
-    let mut rows = sample(&mut rng, m, size).into_vec();
-    rows.sort_unstable();
-    let exact = exact::knn_of_queries(reference, queries.select(ndarray::Axis(0), &rows).view(), k);
-    let found: usize = rows
-        .iter()
-        .zip(exact.indices.chunks(k))
         .map(|(&i, want)| {
             let got = &lists.indices[i * k..(i + 1) * k];
             want.iter().filter(|j| got.contains(j)).count()

@@ -10,12 +10,17 @@
 //! the seed alone, and each new point's list on that point and the forest: placing points
 //! together or apart gives each the same list, at any number of threads.
 
+use std::time::Instant;
+
 use ndarray::ArrayView2;
 use rayon::prelude::*;
 
 use super::approx::{Best, Leaves, Rows};
-use super::exact::{squared_distance, GemmInput};
-use super::Knn;
+use super::exact::{self, squared_distance, GemmInput};
+use super::{
+    recall_on, recall_sample, unit_rows, Knn, KnnGraph, KnnParams, Metric, NeighborMethod,
+};
+use crate::reduce::{check_finite, ReduceError};
 
 /// Trees of the query forest.
 pub const TREES: usize = 6;
@@ -25,6 +30,88 @@ pub const LEAF_SIZE: usize = 128;
 const BLOCK: usize = 64;
 /// Leaves probed per tree and new point.
 pub const PROBES: usize = 3;
+
+impl KnnGraph {
+    /// The `k` nearest rows of `reference` (`N x D`) to each row of `queries` (`M x D`, new
+    /// points, not rows of `reference`), `1 <= k <= N`: a graph of `M` lists whose indices
+    /// are rows of `reference`, in the metric of `params`. [`NeighborMethod::resolve`] of the
+    /// reference's size picks the search: exact (blocked brute force, `M x N x D`
+    /// multiply-adds) or approximate ([`crate::reduce::knn::query`], with its recall measured on a sample of the
+    /// queries). Deterministic for a seed at any number of threads, and each query's list
+    /// depends on that query, the reference and the seed alone. Errors name `k`, the width or
+    /// the first bad query row.
+    ///
+    /// ```
+    /// use embedscope::reduce::knn::{KnnGraph, KnnParams};
+    /// let reference = ndarray::array![[0.0f32, 0.0], [0.0, 1.0], [5.0, 5.0]];
+    /// let new = ndarray::array![[4.0f32, 4.5], [0.1, 0.2]];
+    /// let g = KnnGraph::query(reference.view(), new.view(), 2, &KnnParams::default())?;
+    /// assert_eq!((g.n(), g.k()), (2, 2));
+    /// assert_eq!(g.neighbors(0), &[2, 1]);
+    /// assert_eq!(g.neighbors(1), &[0, 1]);
+    /// # Ok::<(), embedscope::error::ReduceError>(())
+    /// ```
+    pub fn query(
+        reference: ArrayView2<f32>,
+        queries: ArrayView2<f32>,
+        k: usize,
+        params: &KnnParams,
+    ) -> Result<KnnGraph, ReduceError> {
+        let (n, d) = reference.dim();
+        if k == 0 || k > n {
+            return Err(ReduceError::InvalidParam {
+                param: "k",
+                value: k.to_string(),
+                problem: format!("must be between 1 and the {n} reference points"),
+            });
+        }
+        if queries.ncols() != d {
+            return Err(ReduceError::Shape(format!(
+                "the new points have {} columns, the reference points {d}",
+                queries.ncols()
+            )));
+        }
+        check_finite(queries)?;
+        let t = Instant::now();
+        let (reference, queries) = match params.metric {
+            Metric::Euclidean => (reference.as_standard_layout(), queries.as_standard_layout()),
+            Metric::Cosine => (unit_rows(reference)?.into(), unit_rows(queries)?.into()),
+        };
+        let method = params.method.resolve(n, d);
+        let (lists, recall) = match method {
+            NeighborMethod::Approx => {
+                let flat = |a: &ndarray::CowArray<'_, f32, ndarray::Ix2>| {
+                    a.as_slice().expect("standard layout").to_vec()
+                };
+                let (r, q) = (flat(&reference), flat(&queries));
+                let lists = knn_of_queries(&r, &q, d, k, params.seed);
+                let recall =
+                    sampled_query_recall(reference.view(), queries.view(), &lists, params.seed);
+                (lists, Some(recall))
+            }
+            _ => (
+                exact::knn_of_queries(reference.view(), queries.view(), k),
+                None,
+            ),
+        };
+        crate::interrupt::check()?;
+        Ok(Self::made(lists, params, method, (t, recall)))
+    }
+}
+
+/// The recall of approximate query `lists` on [`RECALL_SAMPLE`] queries or fewer (drawn with
+/// `seed`) against their exact nearest reference points.
+fn sampled_query_recall(
+    reference: ArrayView2<f32>,
+    queries: ArrayView2<f32>,
+    lists: &Knn,
+    seed: u64,
+) -> f64 {
+    let rows = recall_sample(queries.nrows(), reference.len(), seed);
+    let sample = queries.select(ndarray::Axis(0), &rows);
+    let exact = exact::knn_of_queries(reference, sample.view(), lists.k);
+    recall_on(lists, &rows, &exact.indices)
+}
 
 /// One tree's leaves: their ranges in the tree's permutation and their centroids.
 struct Cells {
