@@ -35,8 +35,9 @@ pub struct TransformArgs {
     /// Worker threads (default: all cores). The result does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Seed of the approximate neighbour search (maps of 50,000 points or more; smaller maps
-    /// are searched exactly). Nothing else is random: the start is the neighbours' median.
+    /// Seed of the approximate neighbour search (maps of 50,000 points or more, 20,000 for
+    /// inputs of at most 8 columns; smaller maps are searched exactly). Nothing else is random:
+    /// the start is the neighbours' median.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Also write a JSON report (parameters, seconds per phase, mean KL of the new points).

@@ -423,7 +423,13 @@ pub fn transform(
             have.join(", ")
         )
     })?;
-    let prepared = map.prepare(vectors, Path::new("the new vectors"))?;
+    let source = Path::new("the new vectors");
+    map.check_input(vectors, source)?;
+    // Without a pre-reduction the vectors are used as they are (no copy).
+    let prepared = match map.pre_pca {
+        Some(_) => Some(map.prepare(vectors, source)?),
+        None => None,
+    };
     let reference = Reference {
         vectors: map.vectors.view(),
         map: coords.view(),
@@ -431,7 +437,7 @@ pub fn transform(
     };
     Ok(transform::transform(
         reference,
-        prepared.view(),
+        prepared.as_ref().map_or(vectors, |p| p.view()),
         &params.transform,
         observer,
     )?)

@@ -80,11 +80,9 @@ impl KnnGraph {
         let method = params.method.resolve(n, d);
         let (lists, recall) = match method {
             NeighborMethod::Approx => {
-                let flat = |a: &ndarray::CowArray<'_, f32, ndarray::Ix2>| {
-                    a.as_slice().expect("standard layout").to_vec()
-                };
-                let (r, q) = (flat(&reference), flat(&queries));
-                let lists = knn_of_queries(&r, &q, d, k, params.seed);
+                let (r, q) = (reference.as_slice(), queries.as_slice());
+                let (r, q) = (r.expect("standard layout"), q.expect("standard layout"));
+                let lists = knn_of_queries(r, q, d, k, params.seed);
                 let recall =
                     sampled_query_recall(reference.view(), queries.view(), &lists, params.seed);
                 (lists, Some(recall))

@@ -2,7 +2,7 @@
 //! `TSNEEmbedding.transform` does.
 //!
 //! 1. The `k` nearest reference points of each new point ([`KnnGraph::query`]: exact, or
-//!    approximate for maps of at least [`crate::reduce::knn::APPROX_MIN_POINTS`] points).
+//!    approximate for large maps, as [`NeighborMethod::resolve`] decides for the fit).
 //! 2. Its conditional distribution over them, calibrated to `perplexity` by the same entropy
 //!    search as t-SNE's affinities ([`super::affinities`]); each row sums to 1, nothing is
 //!    symmetrised (the reference points have no row).
@@ -66,7 +66,9 @@ pub struct TransformParams {
     /// Barnes-Hut opening angle θ of the repulsion.
     pub theta: f64,
     /// Seed of the approximate neighbour search (maps of at least
-    /// [`crate::reduce::knn::APPROX_MIN_POINTS`] points; smaller ones are searched exactly).
+    /// [`crate::reduce::knn::APPROX_MIN_POINTS`] points, or
+    /// [`crate::reduce::knn::APPROX_MIN_POINTS_NARROW`] of at most 8 columns; smaller ones are
+    /// searched exactly).
     pub seed: u64,
 }
 
