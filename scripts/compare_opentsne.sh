@@ -53,4 +53,5 @@ if [[ -z "${EMBEDSCOPE_BIN:-}" && $bin_given == 0 ]]; then
     export EMBEDSCOPE_BIN="${CARGO_TARGET_DIR:-$root/target}/release/embedscope"
 fi
 
-exec "$venv/bin/python" "$root/scripts/compare_tsne.py" "$@"
+# COMPARE_SCRIPT: another script of scripts/ run in the same venv (compare_transform.sh).
+exec "$venv/bin/python" "$root/scripts/${COMPARE_SCRIPT:-compare_tsne.py}" "$@"

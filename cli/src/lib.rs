@@ -20,6 +20,7 @@ pub mod pca;
 pub mod progress;
 pub mod render;
 pub mod train;
+pub mod transform;
 pub mod tsne;
 pub mod view;
 
@@ -53,6 +54,8 @@ pub enum Command {
     View(view::ViewArgs),
     /// Write one self-contained interactive HTML page of the maps (no server needed).
     Html(html::HtmlArgs),
+    /// Place new vectors into a saved t-SNE map (`view --out`, `tsne --save-map`).
+    Transform(transform::TransformArgs),
 }
 
 impl Cli {
@@ -68,6 +71,7 @@ impl Cli {
             Command::Render(a) => a.run(),
             Command::View(a) => a.run(),
             Command::Html(a) => a.run(),
+            Command::Transform(a) => a.run(),
         }
     }
 }

@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use ndarray::Array2;
 
 use super::inputs;
 use crate::progress::Bars;
 use embedscope::data::matrix::{read_matrix, write_npy};
 use embedscope::fsutil::write_json;
+use embedscope::pipeline::map_dir::{FitRecord, Map, MapKind};
 use embedscope::pipeline::reports::{params_caption, TsneReport};
 use embedscope::reduce::knn::{Metric, NeighborMethod};
 use embedscope::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
@@ -137,6 +139,10 @@ pub struct TsneArgs {
     /// Standardisation of the columns.
     #[command(flatten)]
     pub scale: super::inputs::ScaleFlags,
+    /// Also write a map directory that `embedscope transform` places new points into: the
+    /// input as float32, the map and map.json (2-D and 3-D maps only).
+    #[arg(long, value_name = "DIR")]
+    pub save_map: Option<PathBuf>,
 }
 
 /// The validated configuration of one run.
@@ -150,6 +156,7 @@ struct TsneConfig {
     gif: Option<(PathBuf, Option<PathBuf>, Option<usize>)>,
     colour_by: Option<String>,
     scale: super::inputs::ScaleFlags,
+    save_map: Option<(PathBuf, MapKind)>,
 }
 
 impl TsneArgs {
@@ -202,6 +209,11 @@ impl TsneArgs {
             .install(|| tsne::fit(data.view(), &valid, &mut observers))
             .map_err(super::flag_error)
             .with_context(|| format!("t-SNE of {}", cfg.input.display()))?;
+        if let Some((dir, kind)) = &cfg.save_map {
+            saved_map(data.clone(), &cfg.params, (*kind, result.embedding.clone()))
+                .save(dir)
+                .context("--save-map")?;
+        }
         write_npy(&cfg.out, &result.embedding)?;
         if let (Some(r), Some((gif, _, _))) = (recorder, &cfg.gif) {
             pool.install(|| r.finish(gif, &mut Bars::new()))?;
@@ -241,6 +253,11 @@ impl TsneArgs {
         if self.gif_every == Some(0) {
             bail!("--gif-every 0: must be at least 1");
         }
+        let save_map = match (self.save_map, MapKind::of_dims(self.dims)) {
+            (Some(dir), Some(kind)) => Some((dir, kind)),
+            (Some(_), None) => bail!("--save-map: only 2-D and 3-D maps take new points"),
+            (None, _) => None,
+        };
         if let Some(gif) = &self.gif {
             if embedscope::fsutil::extension(gif) != "gif" {
                 bail!("--gif {}: the file name must end in .gif", gif.display());
@@ -254,8 +271,29 @@ impl TsneArgs {
             gif: self.gif.map(|gif| (gif, self.metadata, self.gif_every)),
             colour_by: self.colour_by,
             scale: self.scale,
+            save_map,
             params,
         })
+    }
+}
+
+/// The map directory of a run: the input as t-SNE saw it, the map, the parameters.
+fn saved_map(
+    data: Array2<f32>,
+    params: &TsneParams,
+    (kind, coords): (MapKind, Array2<f32>),
+) -> Map {
+    Map {
+        vectors: data,
+        metric: params.metric,
+        pre_pca: None,
+        maps: vec![(kind, format!("tsne_{}d.npy", kind.dims()), coords)],
+        fit: FitRecord {
+            perplexity: params.perplexity,
+            learning_rate: params.learning_rate.to_string(),
+            iterations: params.iterations,
+            seed: params.seed,
+        },
     }
 }
 

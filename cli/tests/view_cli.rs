@@ -83,13 +83,13 @@ fn word_vectors_with_metadata_give_every_output() {
     assert_eq!(lines.next(), Some("word\tpos\tfreq"));
     assert_eq!(lines.next(), Some("w0-noun\tnoun\t"));
     assert!(!out.join("logs/reductions/sprite.png").exists());
-    // A float column colours with a scale: the rerun reuses the 3-D map and the logs (which
-    // show no colours) but not the 2-D map, whose GIF shows them.
+    // A float column colours with a scale: the rerun reuses the 3-D map, the logs and the map
+    // directory (which show no colours) but not the 2-D map, whose GIF shows them.
     let before = fs::read(out.join("tsne.png")).unwrap();
     let report = view("freq");
     assert_eq!(
         report["reused"],
-        serde_json::json!(["t-SNE 3-D", "PCA", "TensorBoard logs"])
+        serde_json::json!(["t-SNE 3-D", "PCA", "TensorBoard logs", "map directory"])
     );
     assert!(report["knn10_accuracy"].is_null());
     // Another colour column gets stills of its own; the default column's stay as they were.

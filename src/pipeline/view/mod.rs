@@ -14,7 +14,9 @@
 //! 6. `logs`: the TensorBoard log directory (`logs/`);
 //! 7. `report`: the 10-NN accuracy of the colour column's classes, when it is categorical;
 //! 8. `page`: `index.html`, one self-contained interactive page;
-//! 9. `report.json`.
+//! 9. `map_stage`: the map directory (`map.json`, the reference vectors), so that
+//!    `embedscope transform` can place new points into the maps;
+//! 10. `report.json`.
 //!
 //! Every stage but the first and the last is a cached stage (`stage::CachedStage`): its record holds a
 //! fingerprint of what it is made from ([`crate::pipeline::cache`]), so a rerun redoes only
@@ -23,6 +25,7 @@
 //! written atomically.
 
 mod logs;
+mod map_stage;
 mod maps;
 mod output;
 mod page;
@@ -102,7 +105,7 @@ pub struct Settings {
 }
 
 /// Stages in the log.
-const STAGES: usize = 10;
+const STAGES: usize = 11;
 
 /// Runs the view of `input` into `settings.out`; returns the report (also `report.json`).
 pub fn run(
@@ -139,6 +142,7 @@ pub fn run(
     let logs = logs::stage(&prepared, settings, out, &prints);
     let accuracy = accuracy_stage(&prepared, out, &prints);
     let page = page::stage(&prepared, out, &prints);
+    let map_dir = map_stage::stage(&prepared, out, &prints);
     // What an earlier run left valid decides what runs: the search only for a stage that
     // reads the graph, the PCA only for one that reads the components.
     let [earlier2, earlier3] = [&tsne[0], &tsne[1]].map(|s| steps.earlier(s));
@@ -147,6 +151,7 @@ pub fn run(
     let earlier_logs = steps.earlier(&logs);
     let earlier_accuracy = steps.earlier(&accuracy);
     let earlier_page = steps.earlier(&page);
+    let earlier_map_dir = steps.earlier(&map_dir);
     let maps_needed = earlier2.is_none() || earlier3.is_none();
     let graph_needed = maps_needed || earlier_accuracy.is_none() || earlier_page.is_none();
     let pca_needed = earlier_pca.is_none()
@@ -197,6 +202,10 @@ pub fn run(
         let sprite = sprite_of(&mut sprite, input)?;
         page::write(&prepared, (&maps, need(&graph)?, sprite), out, p)?;
         page.finish(())
+    })?;
+    steps.run(&map_dir, earlier_map_dir, |out, _| {
+        map_stage::write(&mut prepared, &maps, out)?;
+        map_dir.finish(())
     })?;
 
     steps.out.record([REPORT_FILE.to_string()]);

@@ -13,7 +13,7 @@ use crate::progress::NoProgress;
 use crate::reduce::tsne::TsneParams;
 
 /// Every stage that can be reused, in order.
-const CACHED: [&str; 9] = [
+const CACHED: [&str; 10] = [
     "principal components",
     "neighbours",
     "t-SNE 2-D",
@@ -23,6 +23,7 @@ const CACHED: [&str; 9] = [
     "TensorBoard logs",
     "10-NN accuracy",
     "page",
+    "map directory",
 ];
 
 /// 90 points in 3 separated groups of `d` columns, with a categorical and a numeric column.

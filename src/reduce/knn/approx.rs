@@ -183,13 +183,13 @@ pub(crate) fn recall(approx: &Knn, exact: &Knn) -> f64 {
 }
 
 /// Row-major float32 points.
-struct Rows<'a> {
-    data: &'a [f32],
-    d: usize,
+pub(super) struct Rows<'a> {
+    pub(super) data: &'a [f32],
+    pub(super) d: usize,
 }
 
 impl Rows<'_> {
-    fn row(&self, i: usize) -> &[f32] {
+    pub(super) fn row(&self, i: usize) -> &[f32] {
         &self.data[i * self.d..(i + 1) * self.d]
     }
 
@@ -221,15 +221,16 @@ impl Rows<'_> {
 
 /// The leaves of one random-projection tree: a permutation of the points in which every leaf
 /// is a contiguous range.
-struct Leaves {
+pub(super) struct Leaves {
     /// Points, leaf by leaf.
-    perm: Vec<u32>,
+    pub(super) perm: Vec<u32>,
     /// `(start, end)` in `perm` of each point's leaf.
-    range_of: Vec<(u32, u32)>,
+    pub(super) range_of: Vec<(u32, u32)>,
 }
 
 impl Leaves {
-    fn build(x: &Rows<'_>, seed: u64, tree: u64, leaf_size: usize) -> Self {
+    /// The leaves (at most `leaf_size` points) of tree number `tree` of the forest of `seed`.
+    pub(super) fn build(x: &Rows<'_>, seed: u64, tree: u64, leaf_size: usize) -> Self {
         let n = x.data.len() / x.d;
         let mut perm: Vec<u32> = (0..n as u32).collect();
         let mut range_of = vec![(0u32, 0u32); n];
@@ -276,26 +277,26 @@ impl Leaves {
 }
 
 /// The best `k` candidates of one point so far, sorted by (distance, index), without repeats.
-struct Best {
+pub(super) struct Best {
     k: usize,
     list: Vec<(f32, u32)>,
 }
 
 impl Best {
-    fn new(k: usize) -> Self {
+    pub(super) fn new(k: usize) -> Self {
         Self {
             k,
             list: Vec::with_capacity(k + 1),
         }
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.list.clear();
     }
 
     /// Considers point `j`, at float32 squared distance `dj`, offered once per point.
     #[inline]
-    fn offer(&mut self, j: u32, dj: f32) {
+    pub(super) fn offer(&mut self, j: u32, dj: f32) {
         let key = (dj, j);
         let less = |a: &(f32, u32), b: &(f32, u32)| a.0 < b.0 || (a.0 == b.0 && a.1 < b.1);
         let full = self.list.len() == self.k;
@@ -317,6 +318,11 @@ impl Best {
         }
     }
 
+    /// The candidates kept, nearest first: `(float32 squared distance, index)`.
+    pub(super) fn entries(&self) -> &[(f32, u32)] {
+        &self.list
+    }
+
     fn write(&self, out: &mut [u32], out_d: &mut [f32]) {
         for ((o, od), e) in out.iter_mut().zip(out_d.iter_mut()).zip(&self.list) {
             *o = e.1;
@@ -327,21 +333,21 @@ impl Best {
 
 /// The points already offered for the current point: a small open-addressing set, so that a
 /// candidate proposed by several trees or neighbours costs one distance, not several.
-struct Seen {
+pub(super) struct Seen {
     slots: Vec<u32>,
     used: Vec<usize>,
 }
 
 impl Seen {
     /// A set for up to `most` points (kept at most half full).
-    fn new(most: usize) -> Self {
+    pub(super) fn new(most: usize) -> Self {
         Self {
             slots: vec![u32::MAX; (2 * most).next_power_of_two()],
             used: Vec::new(),
         }
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         for &s in &self.used {
             self.slots[s] = u32::MAX;
         }
@@ -350,7 +356,7 @@ impl Seen {
 
     /// Adds `j`; false when it was already there.
     #[inline]
-    fn insert(&mut self, j: u32) -> bool {
+    pub(super) fn insert(&mut self, j: u32) -> bool {
         let mask = self.slots.len() - 1;
         // Fibonacci hashing: the high bits of the product, scaled to the table.
         let mut s =

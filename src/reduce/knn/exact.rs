@@ -36,7 +36,19 @@ pub(crate) fn knn(data: ArrayView2<f32>, k: usize) -> Knn {
         return super::grid::knn(data, k);
     }
     let queries: Vec<usize> = (0..data.nrows()).collect();
-    let (indices, dist2) = lists_of(data, &queries, k);
+    let (indices, dist2) = lists_of(data, Queries::Own(&queries), k);
+    Knn { k, indices, dist2 }
+}
+
+/// Exact `k` nearest rows of `data` (`N x D`) to each row of `queries` (`M x D`, points that
+/// are not rows of `data`, so none is excluded), `1 <= k <= N`: `M x k` lists, nearest first,
+/// ties to the lower index, the same ranking as [`knn`]'s.
+///
+/// # Panics
+/// If `k` is 0 or above the number of rows, or the widths differ (callers validate this).
+pub(crate) fn knn_of_queries(data: ArrayView2<f32>, queries: ArrayView2<f32>, k: usize) -> Knn {
+    assert_eq!(data.ncols(), queries.ncols(), "query width");
+    let (indices, dist2) = lists_of(data, Queries::Other(queries), k);
     Knn { k, indices, dist2 }
 }
 
@@ -67,7 +79,7 @@ pub(crate) fn knn_of_rows(data: ArrayView2<f32>, rows: &[usize], k: usize) -> Ve
 }
 
 /// `|a - b|²` in float32, summed in 8 lanes (so the compiler vectorises it), then across.
-fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
+pub(super) fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca
@@ -85,60 +97,110 @@ fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// Neighbour lists (indices and exact squared distances, `queries.len() x k`) of the rows
-/// `queries` of `data`.
-fn lists_of(data: ArrayView2<f32>, queries: &[usize], k: usize) -> (Vec<u32>, Vec<f64>) {
+/// What [`lists_of`] searches for: rows of the data itself (each excluding itself) or other
+/// points of the same width.
+#[derive(Clone, Copy)]
+enum Queries<'a> {
+    Own(&'a [usize]),
+    Other(ArrayView2<'a, f32>),
+}
+
+impl Queries<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Own(rows) => rows.len(),
+            Self::Other(points) => points.nrows(),
+        }
+    }
+}
+
+/// Neighbour lists (indices and exact squared distances, `queries.len() x k`) of `queries`
+/// among the rows of `data`.
+fn lists_of(data: ArrayView2<f32>, queries: Queries<'_>, k: usize) -> (Vec<u32>, Vec<f64>) {
     let n = data.nrows();
-    assert!(k >= 1 && k < n, "knn: k = {k} with {n} points");
+    let own = matches!(queries, Queries::Own(_));
+    assert!(
+        k >= 1 && k + usize::from(own) <= n,
+        "knn: k = {k} with {n} points"
+    );
     let d = data.ncols();
     let rows: Vec<f64> = data.iter().map(|&v| f64::from(v)).collect();
-    let exact = |i: usize, j: usize| -> f64 {
-        let (a, b) = (&rows[i * d..(i + 1) * d], &rows[j * d..(j + 1) * d]);
-        a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    let others: Vec<f64> = match queries {
+        Queries::Other(q) => q.iter().map(|&v| f64::from(v)).collect(),
+        Queries::Own(_) => Vec::new(),
     };
-    let candidates = (k + REFINE_MARGIN).min(n - 1);
+    // Query `r`'s coordinates in f64 and the row of `data` it must skip, if any.
+    let query = |r: usize| -> (&[f64], Option<usize>) {
+        match queries {
+            Queries::Own(ids) => (&rows[ids[r] * d..(ids[r] + 1) * d], Some(ids[r])),
+            Queries::Other(_) => (&others[r * d..(r + 1) * d], None),
+        }
+    };
+    let exact = |q: &[f64], j: usize| -> f64 {
+        q.iter()
+            .zip(&rows[j * d..(j + 1) * d])
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum()
+    };
+    let candidates = (k + REFINE_MARGIN).min(n - usize::from(own));
     let gemm = (d > DIRECT_MAX_DIMS).then(|| GemmInput::new(data));
+    let centred = match (&gemm, queries) {
+        (Some(g), Queries::Other(q)) => g.centre(q),
+        _ => (Vec::new(), Vec::new()),
+    };
 
-    let mut indices = vec![0u32; queries.len() * k];
-    let mut dist2 = vec![0f64; queries.len() * k];
+    let m = queries.len();
+    let mut indices = vec![0u32; m * k];
+    let mut dist2 = vec![0f64; m * k];
+    let starts: Vec<usize> = (0..m).step_by(BLOCK).collect();
     indices
         .par_chunks_mut(BLOCK * k)
         .zip(dist2.par_chunks_mut(BLOCK * k))
-        .zip(queries.par_chunks(BLOCK))
-        .for_each(|((idx_out, d_out), block_rows)| {
+        .zip(starts.par_iter())
+        .for_each(|((idx_out, d_out), &first)| {
+            let block_rows = first..(first + BLOCK).min(m);
             let mut block = vec![0f32; block_rows.len() * n];
-            match &gemm {
-                Some(g) => g.block(block_rows, &mut block),
-                None => {
-                    for (&i, out) in block_rows.iter().zip(block.chunks_mut(n)) {
+            match (&gemm, queries) {
+                (Some(g), Queries::Own(ids)) => {
+                    g.block_of_rows(&ids[block_rows.clone()], &mut block)
+                }
+                (Some(g), Queries::Other(_)) => g.block(
+                    &centred.0[block_rows.start * d..block_rows.end * d],
+                    &centred.1[block_rows.clone()],
+                    &mut block,
+                ),
+                (None, _) => {
+                    for (r, out) in block_rows.clone().zip(block.chunks_mut(n)) {
+                        let q = query(r).0;
                         for (j, o) in out.iter_mut().enumerate() {
-                            *o = exact(i, j) as f32;
+                            *o = exact(q, j) as f32;
                         }
                     }
                 }
             }
             let mut best: Vec<(f32, u32)> = Vec::with_capacity(candidates + 1);
             let mut refined: Vec<(f64, u32)> = Vec::with_capacity(candidates);
-            for (r, &i) in block_rows.iter().enumerate() {
-                select_smallest(&block[r * n..(r + 1) * n], i, candidates, &mut best);
+            for (b, r) in block_rows.enumerate() {
+                let (q, skip) = query(r);
+                select_smallest(&block[b * n..(b + 1) * n], skip, candidates, &mut best);
                 refined.clear();
-                refined.extend(best.iter().map(|&(_, j)| (exact(i, j as usize), j)));
+                refined.extend(best.iter().map(|&(_, j)| (exact(q, j as usize), j)));
                 refined.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 for (t, &(dd, j)) in refined.iter().take(k).enumerate() {
-                    idx_out[r * k + t] = j;
-                    d_out[r * k + t] = dd;
+                    idx_out[b * k + t] = j;
+                    d_out[b * k + t] = dd;
                 }
             }
         });
     (indices, dist2)
 }
 
-/// Fills `best` with the `m` smallest `(value, index)` of `row`, skipping index `skip`,
-/// ordered by value then index.
-fn select_smallest(row: &[f32], skip: usize, m: usize, best: &mut Vec<(f32, u32)>) {
+/// Fills `best` with the `m` smallest `(value, index)` of `row`, skipping index `skip` if
+/// given, ordered by value then index.
+fn select_smallest(row: &[f32], skip: Option<usize>, m: usize, best: &mut Vec<(f32, u32)>) {
     best.clear();
     for (j, &v) in row.iter().enumerate() {
-        if j == skip {
+        if Some(j) == skip {
             continue;
         }
         let full = best.len() == m;
@@ -155,15 +217,17 @@ fn select_smallest(row: &[f32], skip: usize, m: usize, best: &mut Vec<(f32, u32)
 }
 
 /// Centred float32 rows and their squared norms, for the GEMM form of the distances.
-struct GemmInput {
+pub(super) struct GemmInput {
     x: Vec<f32>,
     norms: Vec<f32>,
+    mean: Vec<f64>,
     n: usize,
     d: usize,
 }
 
 impl GemmInput {
-    fn new(data: ArrayView2<f32>) -> Self {
+    /// Centres `data` (`N x d`) and keeps its squared norms.
+    pub(super) fn new(data: ArrayView2<f32>) -> Self {
         let (n, d) = data.dim();
         // Centring (in f64, fixed order) reduces cancellation in |x|² + |y|² - 2x·y.
         let mean: Vec<f64> = data
@@ -179,18 +243,54 @@ impl GemmInput {
             );
         }
         let norms = x.chunks(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
-        Self { x, norms, n, d }
+        Self {
+            x,
+            norms,
+            mean,
+            n,
+            d,
+        }
     }
 
-    /// Squared distances of the rows `queries` to all rows, into `out` (`queries.len() x n`).
-    fn block(&self, queries: &[usize], out: &mut [f32]) {
-        let (n, d) = (self.n, self.d);
-        let rows = queries.len();
-        let q: Vec<f32> = queries
+    /// `points` (`M x d`) centred by the data's mean, and their squared norms.
+    pub(super) fn centre(&self, points: ArrayView2<f32>) -> (Vec<f32>, Vec<f32>) {
+        let mut x = Vec::with_capacity(points.len());
+        for row in points.rows() {
+            x.extend(
+                row.iter()
+                    .zip(&self.mean)
+                    .map(|(&v, &m)| (f64::from(v) - m) as f32),
+            );
+        }
+        let norms = x
+            .chunks(self.d)
+            .map(|r| r.iter().map(|v| v * v).sum())
+            .collect();
+        (x, norms)
+    }
+
+    /// Rows of the data.
+    pub(super) fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Squared distances of the data's rows `ids` to all rows, into `out` (`ids.len() x n`).
+    fn block_of_rows(&self, ids: &[usize], out: &mut [f32]) {
+        let d = self.d;
+        let q: Vec<f32> = ids
             .iter()
             .flat_map(|&i| &self.x[i * d..(i + 1) * d])
             .copied()
             .collect();
+        let norms: Vec<f32> = ids.iter().map(|&i| self.norms[i]).collect();
+        self.block(&q, &norms, out);
+    }
+
+    /// Squared distances of the centred rows `q` (`rows x d`, squared norms `q_norms`) to all
+    /// rows, into `out` (`rows x n`).
+    pub(super) fn block(&self, q: &[f32], q_norms: &[f32], out: &mut [f32]) {
+        let (n, d) = (self.n, self.d);
+        let rows = q_norms.len();
         // SAFETY: the pointers cover `rows x d` (`q`), `d x n` (the transpose of `x`, read
         // through strides) and `rows x n` elements of live, non-overlapping buffers.
         unsafe {
@@ -211,8 +311,7 @@ impl GemmInput {
                 1,
             );
         }
-        for (&i, o) in queries.iter().zip(out.chunks_mut(n)) {
-            let nq = self.norms[i];
+        for (&nq, o) in q_norms.iter().zip(out.chunks_mut(n)) {
             for (v, &nc) in o.iter_mut().zip(&self.norms) {
                 *v = (*v + nq + nc).max(0.0);
             }
@@ -260,6 +359,28 @@ mod tests {
             for (i, w) in want.iter().enumerate() {
                 assert_eq!(got.row(i).0, w.as_slice(), "d = {d}, row {i}");
             }
+        }
+    }
+
+    #[test]
+    fn queries_get_the_brute_force_lists_among_the_data_in_high_and_low_dimensions() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        for d in [2usize, 40] {
+            let data = Array2::from_shape_fn((130, d), |_| 100.0 + rng.random::<f32>());
+            let queries = Array2::from_shape_fn((70, d), |_| 100.0 + rng.random::<f32>());
+            // The queries appended to the data: their lists there, minus the queries, are the
+            // lists among the data.
+            let mut both = data.clone();
+            both.append(ndarray::Axis(0), queries.view()).unwrap();
+            let want = reference(&both, 129 + 70);
+            let got = knn_of_queries(data.view(), queries.view(), 130);
+            for r in 0..70 {
+                let w: Vec<u32> = want[130 + r].iter().copied().filter(|&j| j < 130).collect();
+                assert_eq!(got.row(r).0, w.as_slice(), "d = {d}, query {r}");
+            }
+            // A query equal to a data row finds it first, at distance 0.
+            let first = knn_of_queries(data.view(), data.slice(ndarray::s![5..6, ..]), 3);
+            assert_eq!((first.row(0).0[0], first.row(0).1[0]), (5, 0.0));
         }
     }
 

@@ -4,7 +4,9 @@
 //!
 //! - `exact`: blocked brute force, `O(N² D)`, exact; for maps (1 to 3 columns) a uniform grid
 //!   instead (`grid`), about `O(N k)`, also exact;
-//! - `approx`: a random-projection forest refined by neighbour descent, `O(N D log N)`.
+//! - `approx`: a random-projection forest refined by neighbour descent, `O(N D log N)`;
+//! - `query`: the nearest reference points of new points, by the same searches.
+
 //!
 //! [`NeighborMethod::resolve`] chooses between them by size ([`APPROX_MIN_POINTS`], measured).
 //! Two metrics: [`Metric::Euclidean`] and [`Metric::Cosine`] (`1 - cos`, the usual choice for
@@ -18,6 +20,7 @@
 mod approx;
 mod exact;
 mod grid;
+mod query;
 
 use std::time::Instant;
 
@@ -230,14 +233,25 @@ impl KnnGraph {
         crate::interrupt::check()?;
         let recall = (method == NeighborMethod::Approx)
             .then(|| sampled_recall(searched, &lists, params.seed));
-        Ok(KnnGraph {
+        Ok(Self::made(lists, params, method, (t, recall)))
+    }
+
+    /// The graph of `lists`, found by `method` with `params` since `started`, with its
+    /// measured `recall` (approximate searches).
+    fn made(
+        lists: Knn,
+        params: &KnnParams,
+        method: NeighborMethod,
+        (started, recall): (Instant, Option<f64>),
+    ) -> KnnGraph {
+        KnnGraph {
             lists,
             metric: params.metric,
             method,
             seed: params.seed,
-            seconds: t.elapsed().as_secs_f64(),
+            seconds: started.elapsed().as_secs_f64(),
             recall,
-        })
+        }
     }
 
     /// Neighbours per point.
@@ -381,7 +395,7 @@ impl KnnGraph {
 }
 
 /// The rows scaled to unit length (in f64, then float32); a row of length 0 is refused.
-fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
+pub(super) fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
     let mut out = data.to_owned();
     for (row, mut r) in out.rows_mut().into_iter().enumerate() {
         let norm = r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>().sqrt();
@@ -402,13 +416,25 @@ fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
 /// The recall of approximate `lists` on [`RECALL_SAMPLE`] points or fewer (drawn with `seed`)
 /// against their exact neighbours.
 fn sampled_recall(data: ArrayView2<f32>, lists: &Knn, seed: u64) -> f64 {
-    let n = data.nrows();
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
-    let budget = RECALL_WORK / (n * data.ncols()).max(1);
-    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(n);
-    let mut rows = sample(&mut rng, n, size).into_vec();
-    rows.sort_unstable();
+    let rows = recall_sample(data.nrows(), data.len(), seed);
     let exact = exact::knn_of_rows(data, &rows, lists.k);
+    recall_on(lists, &rows, &exact)
+}
+
+/// The rows of `m` whose lists a recall is measured on: [`RECALL_SAMPLE`] or fewer, so that
+/// their exact search against `searched` values costs about [`RECALL_WORK`], drawn with
+/// `seed`, in increasing order.
+pub(super) fn recall_sample(m: usize, searched: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ RECALL_SEED_MIX);
+    let budget = RECALL_WORK / searched.max(1);
+    let size = budget.clamp(RECALL_MIN_SAMPLE, RECALL_SAMPLE).min(m);
+    let mut rows = sample(&mut rng, m, size).into_vec();
+    rows.sort_unstable();
+    rows
+}
+
+/// The fraction of the exact lists `exact` (of the rows `rows`, row-major) found in `lists`.
+pub(super) fn recall_on(lists: &Knn, rows: &[usize], exact: &[u32]) -> f64 {
     let k = lists.k;
     let found: usize = rows
         .iter()

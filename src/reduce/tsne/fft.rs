@@ -148,8 +148,9 @@ struct Grid {
 }
 
 impl Grid {
-    /// The grid over the bounding box of `y` (`N x 2`).
-    fn around(y: &[f64], boxes_per_unit: f64) -> Self {
+    /// The grid over the bounding box of `y` (`N x 2`), widened by `pad` times its extent on
+    /// every side.
+    fn around(y: &[f64], boxes_per_unit: f64, pad: f64) -> Self {
         let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
         for p in y.chunks_exact(2) {
             for a in 0..2 {
@@ -158,6 +159,8 @@ impl Grid {
             }
         }
         let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-12);
+        let lo = lo.map(|v| v - pad * extent);
+        let extent = extent * (1.0 + 2.0 * pad);
         let side = (1.0 / boxes_per_unit).min(extent / MIN_BOXES as f64);
         let boxes = smooth_at_least(((extent / side).ceil() as usize).max(MIN_BOXES));
         Self { lo, side, boxes }
@@ -208,8 +211,15 @@ impl FftField {
 
     /// Computes the node potentials of the points `y` (`N x 2`, row-major).
     pub(crate) fn prepare(&mut self, y: &[f64]) {
+        self.prepare_padded(y, 0.0);
+    }
+
+    /// [`FftField::prepare`] on a grid that reaches `pad` times the map's extent beyond its
+    /// bounding box on every side, so that [`FftField::repulsion_at`] covers positions around
+    /// the map too (a fixed map into which points are placed; `pad` 0 is `prepare`'s grid).
+    pub(crate) fn prepare_padded(&mut self, y: &[f64], pad: f64) {
         let n = y.len() / 2;
-        let grid = Grid::around(y, self.boxes_per_unit);
+        let grid = Grid::around(y, self.boxes_per_unit, pad);
         self.grid = grid;
         let (b, m) = (grid.boxes, grid.nodes());
 
@@ -374,8 +384,29 @@ impl FftField {
     /// `Σ_j w_ij² (y_i - y_j)` into `out`; returns `Σ_{j≠i} w_ij`.
     #[inline]
     pub(crate) fn repulsion(&self, y: &[f64], i: usize, out: &mut [f64]) -> f64 {
-        let m = self.grid_size();
         let p = [y[2 * i], y[2 * i + 1]];
+        let (phi, w) = self.potentials_at(p);
+        forces(p, &phi, out) - self.self_interaction(&w)
+    }
+
+    /// The repulsion of the prepared points on a position `p` that is not one of them (a new
+    /// point placed into a fixed map): `Σ_j w_j² (p - y_j)` into `out`, and `Σ_j w_j`
+    /// returned; `None` when `p` lies outside the grid (see [`FftField::prepare_padded`]).
+    #[inline]
+    pub(crate) fn repulsion_at(&self, p: [f64; 2], out: &mut [f64]) -> Option<f64> {
+        let g = &self.grid;
+        let span = g.side * g.boxes as f64;
+        if (0..2).any(|a| !(p[a] >= g.lo[a] && p[a] < g.lo[a] + span)) {
+            return None;
+        }
+        let (phi, _) = self.potentials_at(p);
+        Some(forces(p, &phi, out))
+    }
+
+    /// The four potentials interpolated at `p`, and its Lagrange weights.
+    #[inline(always)]
+    fn potentials_at(&self, p: [f64; 2]) -> ([f64; CHANNELS], [[f64; NODES]; 2]) {
+        let m = self.grid_size();
         let (bx, w) = self.grid.locate(p);
         let mut phi = [0.0; CHANNELS];
         for (a, wa) in w[0].iter().enumerate() {
@@ -387,10 +418,7 @@ impl FftField {
                 }
             }
         }
-        out[0] = p[0] * phi[0] - phi[1];
-        out[1] = p[1] * phi[0] - phi[2];
-        (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0] - 2.0 * (p[0] * phi[1] + p[1] * phi[2]) + phi[3]
-            - self.self_interaction(&w)
+        (phi, w)
     }
 
     /// The interpolated kernel of a point with itself, `K̃_ii` (about 1): the share of the
@@ -413,6 +441,15 @@ impl FftField {
         }
         total
     }
+}
+
+/// The repulsion at `p` from its potentials `phi` into `out`; returns `Σ_j w_j` over every
+/// charge (a point's own included).
+#[inline(always)]
+fn forces(p: [f64; 2], phi: &[f64; CHANNELS], out: &mut [f64]) -> f64 {
+    out[0] = p[0] * phi[0] - phi[1];
+    out[1] = p[1] * phi[0] - phi[2];
+    (1.0 + p[0] * p[0] + p[1] * p[1]) * phi[0] - 2.0 * (p[0] * phi[1] + p[1] * phi[2]) + phi[3]
 }
 
 /// The squared Cauchy kernel at offset `(dx, dy)`.

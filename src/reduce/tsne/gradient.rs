@@ -225,7 +225,7 @@ impl Pass<'_> {
         let (cols, vals) = self.p.row(i);
         let sum = Attraction::<D> {
             y: self.y32,
-            i,
+            yi: point(self.y32, i),
             cols,
             vals,
         };
@@ -250,14 +250,15 @@ impl Pass<'_> {
     }
 }
 
-/// `Σ_j P_ij w_ij (y_i - y_j)` over the entries `cols`, `vals` of row `i` of P, from the
-/// float32 embedding `y`: entry `e` is accumulated in float32 lane `e % 8`, and the lanes are
-/// added in float64 at the end.
-struct Attraction<'a, const D: usize> {
-    y: &'a [f32],
-    i: usize,
-    cols: &'a [u32],
-    vals: &'a [f32],
+/// `Σ_j P_ij w_ij (y_i - y_j)` over the entries `cols`, `vals` of row `i` of P, at `yi`, from
+/// the float32 embedding `y` (where the `j` are; `y_i` is one of its points, or a new point
+/// placed into it): entry `e` is accumulated in float32 lane `e % 8`, and the lanes are added
+/// in float64 at the end.
+pub(crate) struct Attraction<'a, const D: usize> {
+    pub(crate) y: &'a [f32],
+    pub(crate) yi: [f32; D],
+    pub(crate) cols: &'a [u32],
+    pub(crate) vals: &'a [f32],
 }
 
 impl<const D: usize> Attraction<'_, D> {
@@ -284,7 +285,7 @@ impl<const D: usize> LaneKernel for Attraction<'_, D> {
 
     fn portable(&self) -> [f64; D] {
         let mut acc = [[0f32; LANES]; D];
-        self.add_entries(&point(self.y, self.i), 0, &mut acc);
+        self.add_entries(&self.yi, 0, &mut acc);
         acc.map(|lanes| lanes_total(&lanes))
     }
 
@@ -296,7 +297,7 @@ impl<const D: usize> LaneKernel for Attraction<'_, D> {
             _mm256_set_ps, _mm256_setzero_ps, _mm256_sub_ps,
         };
         let (y, cols, vals) = (self.y, self.cols, self.vals);
-        let yi: [f32; D] = point(y, self.i);
+        let yi = self.yi;
         let one = _mm256_set1_ps(1.0);
         let mut yiv = [_mm256_setzero_ps(); D];
         for (v, &c) in yiv.iter_mut().zip(&yi) {
@@ -351,7 +352,7 @@ impl<const D: usize> LaneKernel for Attraction<'_, D> {
 
 /// Row `i` of the row-major `N x D` matrix `y`.
 #[inline(always)]
-fn point<T: Copy, const D: usize>(y: &[T], i: usize) -> [T; D] {
+pub(crate) fn point<T: Copy, const D: usize>(y: &[T], i: usize) -> [T; D] {
     let row = &y[i * D..(i + 1) * D];
     std::array::from_fn(|k| row[k])
 }
@@ -486,7 +487,7 @@ mod tests {
             let vals: Vec<f32> = (0..len).map(|_| rng.random_range(0.0..1e-3)).collect();
             let sum = Attraction::<D> {
                 y: &y32,
-                i: 7,
+                yi: point(&y32, 7),
                 cols: &cols,
                 vals: &vals,
             };

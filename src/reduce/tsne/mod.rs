@@ -39,6 +39,7 @@ mod gradient;
 pub mod observer;
 mod optimizer;
 mod simd;
+pub mod transform;
 mod tree;
 
 /// The internals the benchmarks and `examples/bh_error.rs` time and check, with the `bench`

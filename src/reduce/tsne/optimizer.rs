@@ -158,8 +158,8 @@ fn check_finite(it: usize, kl: f64, y: &[f64]) -> Result<(), ReduceError> {
 }
 
 /// One momentum step with gain adaptation, each point's update clipped to [`MAX_STEP_NORM`]:
-/// per point (so any chunking gives the same result).
-fn step(
+/// per point (so any chunking gives the same result, and no point's step reads another's).
+pub(super) fn step(
     y: &mut [f64],
     dims: usize,
     grad: &[f64],

@@ -233,14 +233,37 @@ impl<const D: usize> Tree<D> {
                 hi[k] = hi[k].max(p[k]);
             }
         }
-        list.clear();
         let (g_start, g_end) = (group.start as u32, (group.start + group.len) as u32);
+        self.interactions((lo, hi), Some((g_start, g_end)), theta2, list);
+        // Every point of the group is in the list once, as itself: at distance 0 it adds
+        // exactly 1 to its own `z` and nothing to its force, which is taken off.
+        for (local, y) in points.iter().enumerate() {
+            let (f, z) = list.sum(lanes, y);
+            out(local, f, z - 1.0);
+        }
+    }
+}
+
+impl<const D: usize> Tree<D> {
+    /// Fills `list` with the interactions of the box `lo..hi` (a group's bounding box, or one
+    /// point): a cell is summarised when `side² < θ² d²`, `d` its centre of mass's distance
+    /// to the box, unless it holds a point of the ranks `holds` (the group's own); near leaves
+    /// give their points one by one.
+    fn interactions(
+        &self,
+        (lo, hi): ([f32; D], [f32; D]),
+        holds: Option<(u32, u32)>,
+        theta2: f32,
+        list: &mut Interactions<D>,
+    ) {
+        list.clear();
         let len = self.nodes.len();
         let mut n = 0usize;
         while n < len {
             let node = &self.nodes[n];
             let next = node.next as usize;
-            let holds_group = node.start < g_end && g_start < node.start + node.count;
+            let holds_group =
+                holds.is_some_and(|(s, e)| node.start < e && s < node.start + node.count);
             let d2: f32 = (0..D)
                 .map(|k| {
                     let d = (lo[k] - node.com[k]).max(node.com[k] - hi[k]).max(0.0);
@@ -260,12 +283,21 @@ impl<const D: usize> Tree<D> {
                 n += 1;
             }
         }
-        // Every point of the group is in the list once, as itself: at distance 0 it adds
-        // exactly 1 to its own `z` and nothing to its force, which is taken off.
-        for (local, y) in points.iter().enumerate() {
-            let (f, z) = list.sum(lanes, y);
-            out(local, f, z - 1.0);
-        }
+    }
+
+    /// The repulsion of the tree's points on `y`, a point that is not one of them (a new
+    /// point placed into a fixed map): `(Σ_j w_j² (y - y_j), Σ_j w_j)` over every point `j`
+    /// of the tree, by one walk of its own with the per-point opening test at `θ² = theta2`.
+    /// It depends on `y` and the tree alone, never on other points being placed.
+    pub fn repulsion_on(
+        &self,
+        y: &[f32; D],
+        theta2: f32,
+        lanes: Lanes,
+        list: &mut Interactions<D>,
+    ) -> ([f64; D], f64) {
+        self.interactions((*y, *y), None, theta2, list);
+        list.sum(lanes, y)
     }
 }
 
