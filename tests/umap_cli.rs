@@ -10,8 +10,7 @@ use std::path::Path;
 use common::{embedscope, s};
 use embedscope::data::matrix::{read_matrix, write_npy};
 use embedscope::reduce::quality::knn_accuracy;
-use ndarray::{Array1, Array2};
-use ndarray_npy::WriteNpyExt;
+use ndarray::Array2;
 
 /// `n` rows of 6 columns in `groups` groups whose centres are `gap` apart along their own
 /// axis, with LCG jitter in the unit cube; labels `i % groups`.
@@ -149,15 +148,7 @@ fn assert_fails(dir: &Path, input: &Path, extra: &[&str], wanted: &[&str]) {
     let out = dir.join("out.npy");
     let mut args = vec!["umap", s(input), "--out", s(&out)];
     args.extend_from_slice(extra);
-    let o = embedscope(&args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success(), "succeeded: {args:?}");
-    assert!(err.starts_with("error: "), "{err}");
-    for w in wanted {
-        assert!(err.contains(w), "{w:?} not in {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(!out.exists(), "output written despite the error");
+    common::assert_failed_cleanly(&embedscope(&args), &args, &out, wanted);
 }
 
 #[test]
@@ -238,23 +229,9 @@ fn bad_inputs_and_flags_fail_cleanly() {
         &["--metric cosine", "row 0"],
     );
 
-    let mut bytes = Vec::new();
-    Array2::<f32>::zeros((20, 3)).write_npy(&mut bytes).unwrap();
-    let trunc = d.join("trunc.npy");
-    std::fs::write(&trunc, &bytes[..bytes.len() - 10]).unwrap();
-    assert_fails(d, &trunc, &[], &["trunc.npy", "truncated"]);
-
-    let mut bytes = Vec::new();
-    Array1::<f32>::zeros(20).write_npy(&mut bytes).unwrap();
-    let flat = d.join("flat.npy");
-    std::fs::write(&flat, bytes).unwrap();
-    assert_fails(d, &flat, &[], &["flat.npy", "1-D"]);
-
-    let ragged = d.join("ragged.tsv");
-    std::fs::write(&ragged, "1\t2\t3\n4\t5\n").unwrap();
-    assert_fails(d, &ragged, &[], &["ragged.tsv", "line 2", "ragged"]);
-
-    assert_fails(d, &d.join("missing.npy"), &[], &["missing.npy"]);
+    for (input, wanted) in common::bad_matrix_files(d) {
+        assert_fails(d, &input, &[], &wanted);
+    }
 
     let help = embedscope(&["umap", "--help"]);
     let text = String::from_utf8_lossy(&help.stdout);
