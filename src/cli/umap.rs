@@ -43,9 +43,10 @@ pub struct UmapArgs {
     /// Epochs of the optimisation (default: 500 up to 10,000 points, else 200, as umap-learn).
     #[arg(long, value_name = "E")]
     pub n_epochs: Option<usize>,
-    /// The starting layout: pca (the input's principal components) or spectral (the graph's
-    /// leading eigenvectors, per connected component); both scaled to umap-learn's [0, 10].
-    #[arg(long, value_name = "spectral|pca", default_value = "pca")]
+    /// The starting layout: spectral (the graph's leading eigenvectors, per connected
+    /// component, approximated by 100 block iterations from the PCA start) or pca (the
+    /// input's principal components); both scaled to umap-learn's [0, 10].
+    #[arg(long, value_name = "spectral|pca", default_value = "spectral")]
     pub init: UmapInit,
     /// The distance between input points: euclidean, or cosine (1 - cos; rows of length 0
     /// are refused).

@@ -100,9 +100,9 @@ pub struct UmapParams {
 }
 
 impl Default for UmapParams {
-    /// umap-learn's defaults: 15 neighbours, `min_dist` 0.1, spread 1, 2-D, epochs by size;
-    /// and ours: PCA initialisation (see the README for the measurements), automatic
-    /// neighbours, euclidean, seed 0.
+    /// umap-learn's defaults: 15 neighbours, `min_dist` 0.1, spread 1, 2-D, epochs by size,
+    /// spectral initialisation (better than PCA on 70,000 deformed digits: see the README);
+    /// and ours: automatic neighbours, euclidean, seed 0.
     fn default() -> Self {
         Self {
             n_neighbors: 15,
@@ -110,7 +110,7 @@ impl Default for UmapParams {
             spread: 1.0,
             dims: 2,
             n_epochs: None,
-            init: UmapInit::Pca,
+            init: UmapInit::Spectral,
             neighbors: NeighborMethod::Auto,
             metric: Metric::Euclidean,
             seed: 0,
