@@ -2,6 +2,8 @@
 # Runs one of the Python check scripts of scripts/ (compare_small.py, check_knn.py) against the
 # release binary, in a virtual environment of its own (.venv-small, git-ignored: numpy, scipy,
 # scikit-learn, and gensim for the word vectors its test data ships), made on first use.
+# SMALL_VENV and PYRUN_PINS (space-separated; the last one is checked to tell an up-to-date
+# environment) choose another environment and its packages (scripts/compare_umap.sh does).
 # Builds the lean binary first unless EMBEDSCOPE_BIN or --bin is given; arguments after the
 # script's name are passed through:
 #   scripts/pyrun.sh compare_small.py
@@ -11,7 +13,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${SMALL_VENV:-$root/.venv-small}"
-pins=(numpy==2.4.6 scipy==1.17.1 scikit-learn==1.9.1 gensim==4.4.0)
+# shellcheck disable=SC2206
+pins=(${PYRUN_PINS:-numpy==2.4.6 scipy==1.17.1 scikit-learn==1.9.1 gensim==4.4.0})
 script="${1:?usage: scripts/pyrun.sh SCRIPT.py [ARGS...]}"
 shift
 
@@ -19,7 +22,7 @@ if [[ ! -x "$venv/bin/python" ]]; then
     echo "creating $venv" >&2
     "${PYTHON:-python3}" -m venv "$venv"
 fi
-if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qx "gensim==4.4.0"; then
+if ! "$venv/bin/pip" freeze 2>/dev/null | grep -qx "${pins[-1]}"; then
     echo "installing ${pins[*]} into $venv" >&2
     "$venv/bin/pip" install --quiet --disable-pip-version-check "${pins[@]}"
 fi

@@ -22,6 +22,7 @@ pub mod render;
 pub mod train;
 pub mod transform;
 pub mod tsne;
+pub mod umap;
 pub mod view;
 
 /// Visualise embeddings: train an MNIST autoencoder, reduce (t-SNE, PCA), plot, export.
@@ -44,6 +45,8 @@ pub enum Command {
     Encode(encode::EncodeArgs),
     /// Embed the rows of a matrix in 2-D or 3-D with t-SNE (Barnes-Hut, FFT or exact).
     Tsne(tsne::TsneArgs),
+    /// Embed the rows of a matrix in 2-D or 3-D with UMAP (umap-learn's defaults, reproducible).
+    Umap(umap::UmapArgs),
     /// Project the rows of a matrix on their principal components; report explained variance.
     Pca(pca::PcaArgs),
     /// Write a TensorBoard log directory: scalars and the Embedding Projector.
@@ -66,6 +69,7 @@ impl Cli {
             Command::Demo(a) => a.run(),
             Command::Train(_) | Command::Encode(_) => Err(backend::exec_torch()),
             Command::Tsne(a) => a.run(),
+            Command::Umap(a) => a.run(),
             Command::Pca(a) => a.run(),
             Command::Export(a) => a.run(),
             Command::Render(a) => a.run(),

@@ -2,13 +2,14 @@
 //! portable lanes (`EMBEDSCOPE_SIMD`), and bad inputs that must fail with a clear message, a
 //! non-zero exit and no output file.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use embedscope::data::matrix::{read_matrix, write_npy};
 use embedscope::reduce::quality::knn_accuracy;
-use ndarray::{Array1, Array2};
-use ndarray_npy::WriteNpyExt;
+use ndarray::Array2;
 
 /// The variable that picks the lanes of the t-SNE sums (`reduce::tsne::simd`).
 const SIMD_VAR: &str = "EMBEDSCOPE_SIMD";
@@ -134,14 +135,7 @@ fn assert_fails_with(
     ];
     args.extend_from_slice(extra);
     let o = run_simd(simd, &args);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success(), "succeeded: {args:?}");
-    assert!(err.starts_with("error: "), "{err}");
-    for w in wanted {
-        assert!(err.contains(w), "{w:?} not in {err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(!out.exists(), "output written despite the error");
+    common::assert_failed_cleanly(&o, &args, &out, wanted);
 }
 
 #[test]
@@ -193,23 +187,9 @@ fn bad_inputs_fail_cleanly() {
         &["--theta -1"],
     );
 
-    let mut bytes = Vec::new();
-    Array2::<f32>::zeros((20, 3)).write_npy(&mut bytes).unwrap();
-    let trunc = d.join("trunc.npy");
-    std::fs::write(&trunc, &bytes[..bytes.len() - 10]).unwrap();
-    assert_fails(d, &trunc, &[], &["trunc.npy", "truncated"]);
-
-    let mut bytes = Vec::new();
-    Array1::<f32>::zeros(20).write_npy(&mut bytes).unwrap();
-    let flat = d.join("flat.npy");
-    std::fs::write(&flat, bytes).unwrap();
-    assert_fails(d, &flat, &[], &["flat.npy", "1-D"]);
-
-    let ragged = d.join("ragged.tsv");
-    std::fs::write(&ragged, "1\t2\t3\n4\t5\n").unwrap();
-    assert_fails(d, &ragged, &[], &["ragged.tsv", "line 2", "ragged"]);
-
-    assert_fails(d, &d.join("missing.npy"), &[], &["missing.npy"]);
+    for (input, wanted) in common::bad_matrix_files(d) {
+        assert_fails(d, &input, &[], &wanted);
+    }
 }
 
 /// A value of `EMBEDSCOPE_SIMD` other than `auto` or `portable` stops the run with a message

@@ -1,12 +1,13 @@
 //! The JSON reports of the stages, shared by the single-stage commands and the demo (so
-//! `report.json` and the standalone reports have the same shape and numbers): t-SNE, PCA, and
-//! the training report `train.json` (plain data, readable without libtorch).
+//! `report.json` and the standalone reports have the same shape and numbers): t-SNE, UMAP, PCA,
+//! and the training report `train.json` (plain data, readable without libtorch).
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::history::TrainHistory;
 use crate::reduce::pca::PcaResult;
 use crate::reduce::tsne::{self, TsneParams, TsneResult, ValidTsneParams};
+use crate::reduce::umap::{layout, UmapResult, ValidUmapParams};
 
 /// A t-SNE run's report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,6 +198,127 @@ pub fn params_caption(p: &TsneParams) -> String {
         p.learning_rate,
         p.iterations
     )
+}
+
+/// A UMAP run's report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UmapReport {
+    /// Always `umap`.
+    pub command: String,
+    /// The input.
+    pub input: String,
+    /// The output `.npy`.
+    pub output: String,
+    /// Number of points.
+    pub points: usize,
+    /// Dimensions of the input.
+    pub input_dims: usize,
+    /// The parameters actually used.
+    pub parameters: UmapReportParams,
+    /// The fitted curve `1 / (1 + a d^(2b))`: `a`.
+    pub a: f64,
+    /// The fitted curve: `b`.
+    pub b: f64,
+    /// Entries of the pruned symmetric fuzzy graph (each pair from both ends).
+    pub graph_edges: usize,
+    /// Connected components of that graph.
+    pub graph_components: usize,
+    /// Seconds per phase.
+    pub seconds: UmapSeconds,
+}
+
+/// The UMAP parameters of a report (umap-learn's names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UmapReportParams {
+    /// Output dimensions (umap-learn's `n_components`).
+    pub dims: usize,
+    /// Neighbours per point, the point itself included, as used (at most N).
+    pub n_neighbors: usize,
+    /// As given.
+    pub n_neighbors_requested: usize,
+    /// How they were found: `exact` or `approx`.
+    pub neighbor_search: String,
+    /// `euclidean` or `cosine`.
+    pub metric: String,
+    /// For an approximate search, its recall measured on a sample of points.
+    pub neighbor_recall: Option<f64>,
+    /// The smallest distance in the map.
+    pub min_dist: f64,
+    /// The scale of the map's distances.
+    pub spread: f64,
+    /// Epochs run.
+    pub n_epochs: usize,
+    /// Negative samples per sampled edge.
+    pub negative_sample_rate: f64,
+    /// `spectral` or `pca`.
+    pub init: String,
+    /// Seed.
+    pub seed: u64,
+    /// Worker threads (the result does not depend on it).
+    pub threads: usize,
+}
+
+/// Seconds per UMAP phase.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UmapSeconds {
+    /// Nearest-neighbour search.
+    pub neighbors: f64,
+    /// The fuzzy simplicial set.
+    pub fuzzy_set: f64,
+    /// The starting layout.
+    pub init: f64,
+    /// Stochastic gradient descent.
+    pub optimization: f64,
+    /// Everything, reading and writing included.
+    pub total: f64,
+}
+
+impl UmapReport {
+    /// The report of `result`, computed from `input` (`input_dims` columns) into `output`.
+    pub fn new(
+        input: &str,
+        output: &str,
+        valid: &ValidUmapParams,
+        input_dims: usize,
+        result: &UmapResult,
+        total_seconds: f64,
+        threads: usize,
+    ) -> Self {
+        let p = valid.params();
+        Self {
+            command: "umap".into(),
+            input: input.into(),
+            output: output.into(),
+            points: valid.n_points(),
+            input_dims,
+            parameters: UmapReportParams {
+                dims: p.dims,
+                n_neighbors: result.n_neighbors,
+                n_neighbors_requested: p.n_neighbors,
+                neighbor_search: result.neighbor_method.name().into(),
+                metric: result.metric.name().into(),
+                neighbor_recall: result.neighbor_recall,
+                min_dist: p.min_dist,
+                spread: p.spread,
+                n_epochs: result.n_epochs,
+                negative_sample_rate: layout::NEGATIVE_SAMPLE_RATE,
+                init: p.init.name().into(),
+                seed: p.seed,
+                threads,
+            },
+            a: result.a,
+            b: result.b,
+            graph_edges: result.edges,
+            graph_components: result.components,
+            seconds: UmapSeconds {
+                neighbors: result.timings.neighbors,
+                fuzzy_set: result.timings.fuzzy_set,
+                init: result.timings.init,
+                optimization: result.timings.optimization,
+                total: total_seconds,
+            },
+        }
+    }
 }
 
 /// A PCA's report.

@@ -1,11 +1,12 @@
 //! Dimensionality reduction of embeddings: the shared neighbour graph ([`knn`]), Barnes-Hut
-//! [`tsne`], [`pca`], and the [`quality`] measures used to check them.
+//! [`tsne`], [`umap`], [`pca`], and the [`quality`] measures used to check them.
 
 pub mod knn;
 pub mod pca;
 pub mod quality;
 pub mod scale;
 pub mod tsne;
+pub mod umap;
 
 use ndarray::ArrayView2;
 

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: running the binary, a cheap deterministic layout
-//! of real MNIST digits, and an independent look at the pictures (the `image` crate decodes them).
+//! of real MNIST digits, an independent look at the pictures (the `image` crate decodes them),
+//! and malformed matrix files with the check that a command refused them cleanly.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -7,6 +8,48 @@ pub mod layout;
 
 use embedscope::render::palette::{Rgb, CLASS_COLOURS};
 use image::AnimationDecoder;
+use ndarray::{Array1, Array2};
+
+/// Asserts that `o`, the output of `args` (a command that was to write `out`), failed cleanly:
+/// a non-zero exit, stderr starting with `error: ` and containing each of `wanted`, no panic,
+/// and no `out`.
+pub fn assert_failed_cleanly(
+    o: &std::process::Output,
+    args: &[&str],
+    out: &std::path::Path,
+    wanted: &[&str],
+) {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "succeeded: {args:?}");
+    assert!(err.starts_with("error: "), "{err}");
+    for w in wanted {
+        assert!(err.contains(w), "{w:?} not in {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.exists(), "output written despite the error");
+}
+
+/// Malformed matrix files written into `dir` (a truncated `.npy`, a 1-D `.npy`, a ragged TSV,
+/// a missing file), each with the words its error must contain.
+pub fn bad_matrix_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<&'static str>)> {
+    use ndarray_npy::WriteNpyExt;
+    let mut bytes = Vec::new();
+    Array2::<f32>::zeros((20, 3)).write_npy(&mut bytes).unwrap();
+    let trunc = dir.join("trunc.npy");
+    std::fs::write(&trunc, &bytes[..bytes.len() - 10]).unwrap();
+    let mut bytes = Vec::new();
+    Array1::<f32>::zeros(20).write_npy(&mut bytes).unwrap();
+    let flat = dir.join("flat.npy");
+    std::fs::write(&flat, bytes).unwrap();
+    let ragged = dir.join("ragged.tsv");
+    std::fs::write(&ragged, "1\t2\t3\n4\t5\n").unwrap();
+    vec![
+        (trunc, vec!["trunc.npy", "truncated"]),
+        (flat, vec!["flat.npy", "1-D"]),
+        (ragged, vec!["ragged.tsv", "line 2", "ragged"]),
+        (dir.join("missing.npy"), vec!["missing.npy"]),
+    ]
+}
 
 /// Runs the `embedscope` binary with `args` and collects its output.
 pub fn embedscope(args: &[&str]) -> std::process::Output {

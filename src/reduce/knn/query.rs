@@ -36,7 +36,7 @@ impl KnnGraph {
     /// points, not rows of `reference`), `1 <= k <= N`: a graph of `M` lists whose indices
     /// are rows of `reference`, in the metric of `params`. [`NeighborMethod::resolve`] of the
     /// reference's size picks the search: exact (blocked brute force, `M x N x D`
-    /// multiply-adds) or approximate ([`crate::reduce::knn::query`], with its recall measured on a sample of the
+    /// multiply-adds) or approximate (`crate::reduce::knn::query`, with its recall measured on a sample of the
     /// queries). Deterministic for a seed at any number of threads, and each query's list
     /// depends on that query, the reference and the seed alone. Errors name `k`, the width or
     /// the first bad query row.

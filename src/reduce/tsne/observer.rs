@@ -65,14 +65,21 @@ impl Observer for Observers<'_> {
 /// the latest KL and the phase.
 pub struct ProgressObserver<'p> {
     progress: &'p mut dyn Progress,
+    task: &'static str,
     started: bool,
 }
 
 impl<'p> ProgressObserver<'p> {
-    /// Reports to `progress`.
+    /// Reports to `progress`, as the task `t-SNE`.
     pub fn new(progress: &'p mut dyn Progress) -> Self {
+        Self::for_task(progress, "t-SNE")
+    }
+
+    /// Reports to `progress` as the task `task` (`UMAP`: its epochs).
+    pub fn for_task(progress: &'p mut dyn Progress, task: &'static str) -> Self {
         Self {
             progress,
+            task,
             started: false,
         }
     }
@@ -81,7 +88,7 @@ impl<'p> ProgressObserver<'p> {
 impl Observer for ProgressObserver<'_> {
     fn on_iteration(&mut self, info: &IterationInfo<'_>) {
         if !self.started {
-            self.progress.begin("t-SNE", info.total as u64);
+            self.progress.begin(self.task, info.total as u64);
             self.started = true;
         }
         let message = info.kl.map(|kl| {

@@ -4,7 +4,7 @@
 //! 1. The `k` nearest reference points of each new point ([`KnnGraph::query`]: exact, or
 //!    approximate for large maps, as [`NeighborMethod::resolve`] decides for the fit).
 //! 2. Its conditional distribution over them, calibrated to `perplexity` by the same entropy
-//!    search as t-SNE's affinities ([`super::affinities`]); each row sums to 1, nothing is
+//!    search as t-SNE's affinities (`super::affinities`); each row sums to 1, nothing is
 //!    symmetrised (the reference points have no row).
 //! 3. It starts at the per-axis median of its neighbours' map positions.
 //! 4. Gradient descent moves the new points only. With `w_j = 1 / (1 + |y - y_j|²)` over the
@@ -13,11 +13,11 @@
 //!    neighbours (the float32 lanes of t-SNE's attractive term), repulsion from the whole
 //!    reference map normalised by the point's own `Σ_j w_j` (openTSNE's point-wise
 //!    normalisation). The map is fixed, so its field is prepared once: in 2-D FIt-SNE's
-//!    interpolation grid ([`FftField::prepare_padded`], reaching [`GRID_PADDING`] of the
+//!    interpolation grid (`FftField::prepare_padded`, reaching [`GRID_PADDING`] of the
 //!    map's extent beyond it on each side), read at each new point's position; in 3-D, and
 //!    for a 2-D point outside that grid, one Barnes-Hut walk per point of a tree built once
-//!    over the map ([`Tree::repulsion_on`]). Each gradient longer than `max_grad_norm` is
-//!    shortened to it; the step is t-SNE's momentum-and-gains step ([`super::optimizer`]),
+//!    over the map (`Tree::repulsion_on`). Each gradient longer than `max_grad_norm` is
+//!    shortened to it; the step is t-SNE's momentum-and-gains step (`super::optimizer`),
 //!    with no re-centring.
 //!
 //! New points do not interact: every quantity of a new point is computed from that point and
