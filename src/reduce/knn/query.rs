@@ -49,7 +49,7 @@ impl KnnGraph {
     /// assert_eq!((g.n(), g.k()), (2, 2));
     /// assert_eq!(g.neighbors(0), &[2, 1]);
     /// assert_eq!(g.neighbors(1), &[0, 1]);
-    /// # Ok::<(), embedscope::error::ReduceError>(())
+    /// # Ok::<(), embedscope::reduce::ReduceError>(())
     /// ```
     pub fn query(
         reference: ArrayView2<f32>,

@@ -186,7 +186,7 @@ pub struct Placed {
 /// let placed = transform(reference, new.view(), &TransformParams::default(), &mut NoObserver)?;
 /// assert_eq!(placed.embedding.dim(), (1, 2));
 /// assert!(placed.embedding[[0, 0]] > 20.0); // beside the second group
-/// # Ok::<(), embedscope::error::ReduceError>(())
+/// # Ok::<(), embedscope::reduce::ReduceError>(())
 /// ```
 pub fn transform(
     reference: Reference<'_>,

@@ -283,7 +283,7 @@ pub struct UmapResult {
 /// assert_eq!(map.embedding.dim(), (20, 2));
 /// assert!(map.embedding.iter().all(|v| v.is_finite()));
 /// assert_eq!(map.components, 2);
-/// # Ok::<(), embedscope::error::ReduceError>(())
+/// # Ok::<(), embedscope::reduce::ReduceError>(())
 /// ```
 pub fn fit(
     data: ArrayView2<f32>,
