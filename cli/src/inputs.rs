@@ -22,6 +22,9 @@ pub fn metadata(flag: &str, path: Option<&Path>, n: usize) -> anyhow::Result<Met
     }
 }
 
+/// Vectors as the reduction sees them, their standardisation, and the notes for the user.
+pub type Noted = (Array2<f32>, Option<Standardization>, Vec<String>);
+
 /// `--standardize`, shared by the commands that reduce vectors.
 #[derive(Debug, Clone, Copy, Default, clap::Args)]
 pub struct ScaleFlags {
@@ -43,14 +46,14 @@ impl ScaleFlags {
 
     /// [`ScaleFlags::apply`], with what to tell the user once the command succeeds: the
     /// constant columns, or the columns on very different scales when not standardising.
-    pub fn apply_noted(self, x: Array2<f32>) -> anyhow::Result<(Array2<f32>, Vec<String>)> {
+    pub fn apply_noted(self, x: Array2<f32>) -> anyhow::Result<Noted> {
         let spread = match self.standardize {
             true => None,
             false => spread_note(x.view()),
         };
         let (x, s) = self.apply(x)?;
-        let notes = spread.into_iter().chain(s.and_then(|s| s.note()));
-        Ok((x, notes.map(|n| format!("note: {n}")).collect()))
+        let notes = spread.into_iter().chain(s.as_ref().and_then(|s| s.note()));
+        Ok((x, s, notes.map(|n| format!("note: {n}")).collect()))
     }
 }
 

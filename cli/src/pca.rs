@@ -40,7 +40,7 @@ impl PcaArgs {
         if self.components == 0 {
             bail!("--components 0: must be at least 1");
         }
-        let (data, notes) = self.scale.apply_noted(read_matrix(&self.input)?)?;
+        let (data, _, notes) = self.scale.apply_noted(read_matrix(&self.input)?)?;
         let d = data.ncols();
         if self.components > d {
             bail!(

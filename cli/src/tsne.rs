@@ -18,6 +18,7 @@ use embedscope::fsutil::write_json;
 use embedscope::pipeline::map_dir::{FitRecord, Map, MapKind};
 use embedscope::pipeline::reports::{params_caption, TsneReport};
 use embedscope::reduce::knn::{Metric, NeighborMethod};
+use embedscope::reduce::scale::Standardization;
 use embedscope::reduce::tsne::observer::{Observer, Observers, ProgressObserver};
 use embedscope::reduce::tsne::{self, GradientMethod, Init, LearningRate, TsneParams};
 use embedscope::render::animation::{GifOptions, TsneRecorder};
@@ -164,7 +165,7 @@ impl TsneArgs {
     pub fn run(self) -> anyhow::Result<()> {
         let cfg = self.config()?;
         let start = Instant::now();
-        let (data, notes) = cfg.scale.apply_noted(read_matrix(&cfg.input)?)?;
+        let (data, standardized, notes) = cfg.scale.apply_noted(read_matrix(&cfg.input)?)?;
         let valid = cfg
             .params
             .check(data.nrows())
@@ -210,7 +211,8 @@ impl TsneArgs {
             .map_err(super::flag_error)
             .with_context(|| format!("t-SNE of {}", cfg.input.display()))?;
         if let Some((dir, kind)) = &cfg.save_map {
-            saved_map(data.clone(), &cfg.params, (*kind, result.embedding.clone()))
+            let input = (data.clone(), standardized.clone());
+            saved_map(input, &cfg.params, (*kind, result.embedding.clone()))
                 .save(dir)
                 .context("--save-map")?;
         }
@@ -279,13 +281,14 @@ impl TsneArgs {
 
 /// The map directory of a run: the input as t-SNE saw it, the map, the parameters.
 fn saved_map(
-    data: Array2<f32>,
+    (data, standardized): (Array2<f32>, Option<Standardization>),
     params: &TsneParams,
     (kind, coords): (MapKind, Array2<f32>),
 ) -> Map {
     Map {
         vectors: data,
         metric: params.metric,
+        standardized,
         pre_pca: None,
         maps: vec![(kind, format!("tsne_{}d.npy", kind.dims()), coords)],
         fit: FitRecord {

@@ -347,6 +347,24 @@ fn columns_on_different_scales_get_a_note_and_standardize() {
         "{raw_pc1} {}",
         pc1(&report)
     );
+    // The map directory records the standardisation: the raw points placed again land where
+    // they are (without it they would all crowd one end of the map).
+    let placed_path = dir.path().join("placed.npy");
+    let o = embedscope(&["transform", s(&std_out), &input, "--out", s(&placed_path)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let placed: ndarray::Array2<f32> = ndarray_npy::read_npy(&placed_path).unwrap();
+    let map: ndarray::Array2<f32> = ndarray_npy::read_npy(std_out.join("tsne_2d.npy")).unwrap();
+    let extent = map.column(0).iter().fold(f32::MIN, |a, &b| a.max(b))
+        - map.column(0).iter().fold(f32::MAX, |a, &b| a.min(b));
+    let mut moved: Vec<f32> = (0..map.nrows())
+        .map(|i| (&placed.row(i) - &map.row(i)).mapv(|v| v * v).sum().sqrt())
+        .collect();
+    moved.sort_by(f32::total_cmp);
+    assert!(
+        moved[moved.len() / 2] < 0.05 * extent,
+        "{} of {extent}",
+        moved[moved.len() / 2]
+    );
     // pca and tsne take the flag too; the maps are finite.
     let pca_out = dir.path().join("pca.npy");
     let pca_report = dir.path().join("pca.json");

@@ -23,6 +23,7 @@ use crate::data::matrix::{read_matrix, write_npy};
 use crate::data::DataError;
 use crate::fsutil::{read_json, write_json, AtomicDir};
 use crate::reduce::knn::Metric;
+use crate::reduce::scale::Standardization;
 use crate::reduce::tsne::observer::Observer;
 use crate::reduce::tsne::transform::{self, Placed, Reference, TransformParams};
 
@@ -127,6 +128,9 @@ struct Description {
     fit: FitRecord,
     vectors: FileShape,
     pre_pca: Option<(FileShape, FileShape)>,
+    /// The standardisation of the raw columns (`--standardize`), applied first.
+    #[serde(default)]
+    standardized: Option<Standardization>,
     maps: Vec<(MapKind, FileShape)>,
 }
 
@@ -137,6 +141,8 @@ pub struct Map {
     pub vectors: Array2<f32>,
     /// The metric of their distances.
     pub metric: Metric,
+    /// The standardisation of the input's columns, applied before the PCA, if any.
+    pub standardized: Option<Standardization>,
     /// The PCA that made them from the input, if any.
     pub pre_pca: Option<PrePca>,
     /// The maps' coordinates (`N x 2`, `N x 3`), each with the file it is (or will be) in.
@@ -191,6 +197,7 @@ impl Map {
             fit: self.fit.clone(),
             vectors: shape(VECTORS_FILE, &self.vectors),
             pre_pca,
+            standardized: self.standardized.clone(),
             maps: self
                 .maps
                 .iter()
@@ -260,6 +267,20 @@ impl Map {
             }
             None => None,
         };
+        if let Some(s) = &d.standardized {
+            let widths = [s.mean.len(), s.scale.len()];
+            let bad = s.scale.iter().any(|v| !(v.is_finite() && *v > 0.0))
+                || s.mean.iter().any(|v| !v.is_finite());
+            if widths != [d.input_dims; 2] || bad {
+                return Err(DataError::invalid(
+                    &path,
+                    format!(
+                        "'standardized' must hold {} finite means and {} positive scales",
+                        d.input_dims, d.input_dims
+                    ),
+                ));
+            }
+        }
         let maps = d
             .maps
             .iter()
@@ -268,6 +289,7 @@ impl Map {
         Ok(Map {
             vectors,
             metric,
+            standardized: d.standardized,
             pre_pca,
             maps,
             fit: d.fit,
@@ -298,10 +320,18 @@ impl Map {
         Ok(())
     }
 
-    /// `raw` (`M x D_in`) as t-SNE would see it: through the pre-reduction, if any, after
-    /// [`Map::check_input`] (with `source` in its errors).
+    /// `raw` (`M x D_in`) as t-SNE would see it: standardised and through the pre-reduction,
+    /// as the map's input was, after [`Map::check_input`] (with `source` in its errors).
     pub fn prepare(&self, raw: ArrayView2<f32>, source: &Path) -> Result<Array2<f32>, DataError> {
         self.check_input(raw, source)?;
+        let scaled = match &self.standardized {
+            Some(s) => Some(
+                s.apply(raw)
+                    .map_err(|e| DataError::invalid(source, e.to_string()))?,
+            ),
+            None => None,
+        };
+        let raw = scaled.as_ref().map_or(raw, |s| s.view());
         let Some(p) = &self.pre_pca else {
             return Ok(raw.to_owned());
         };
@@ -399,6 +429,7 @@ impl Default for PlaceParams {
 /// let map = Map {
 ///     vectors: x,
 ///     metric: Metric::Euclidean,
+///     standardized: None,
 ///     pre_pca: None,
 ///     maps: vec![(MapKind::Tsne2, "tsne_2d.npy".into(), coords)],
 ///     fit: FitRecord { perplexity: 10.0, learning_rate: "auto".into(), iterations: 1000, seed: 0 },
@@ -425,10 +456,10 @@ pub fn transform(
     })?;
     let source = Path::new("the new vectors");
     map.check_input(vectors, source)?;
-    // Without a pre-reduction the vectors are used as they are (no copy).
-    let prepared = match map.pre_pca {
-        Some(_) => Some(map.prepare(vectors, source)?),
-        None => None,
+    // Without a standardisation or a pre-reduction the vectors are used as they are (no copy).
+    let prepared = match (&map.standardized, &map.pre_pca) {
+        (None, None) => None,
+        _ => Some(map.prepare(vectors, source)?),
     };
     let reference = Reference {
         vectors: map.vectors.view(),

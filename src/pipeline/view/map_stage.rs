@@ -47,6 +47,7 @@ pub(super) fn write(
     let params = prepared.tsne[0].params();
     let tsne = [(MapKind::Tsne2, &maps.tsne2), (MapKind::Tsne3, &maps.tsne3)];
     let map = Map {
+        standardized: prepared.standardized.clone(),
         vectors: prepared.vectors().to_owned(),
         metric: params.metric,
         pre_pca,

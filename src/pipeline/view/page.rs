@@ -46,7 +46,7 @@ pub(super) fn write(
             "{} points of {} dimensions{}",
             input.vectors.nrows(),
             input.vectors.ncols(),
-            if prepared.standardized {
+            if prepared.standardized.is_some() {
                 ", each column standardized"
             } else {
                 ""

@@ -15,7 +15,7 @@ use crate::export::html::colourings;
 use crate::pipeline::cache::Fingerprint;
 use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
-use crate::reduce::scale::spread_note;
+use crate::reduce::scale::{spread_note, Standardization};
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
 use crate::render::colouring::{colour_column, label_column, Colouring};
 
@@ -36,8 +36,8 @@ pub(super) struct Prepared<'i, 'a> {
     pub colour: Option<usize>,
     /// The column that names the points on the page (index into the metadata), if any.
     pub label: Option<usize>,
-    /// Whether the caller standardised the input's columns.
-    pub standardized: bool,
+    /// The standardisation the caller applied to the input's columns, if any.
+    pub standardized: Option<Standardization>,
     /// Columns the input is reduced to by PCA before t-SNE, when it is wide.
     pub reduce_to: Option<usize>,
     /// Principal components kept from the one PCA: the pre-reduction's, or at least 3.
@@ -114,7 +114,7 @@ impl<'i, 'a> Prepared<'i, 'a> {
             colourings: colourings(input.metadata),
             colour,
             label,
-            standardized: settings.standardized.is_some(),
+            standardized: settings.standardized.clone(),
             reduce_to,
             components: reduce_to.unwrap_or(0).max(3.min(d)),
             pca: None,
