@@ -30,6 +30,11 @@ pub struct RenderArgs {
     /// one, never a column of nearly all distinct values (names, ids).
     #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
     pub colour_by: Option<String>,
+    /// The metadata column whose values name the points on a scatter plot of at most 300
+    /// points (more points: their classes are named). Default: `word`, else the first text
+    /// column of nearly all distinct values.
+    #[arg(long = "label-by", value_name = "COLUMN")]
+    pub label_by: Option<String>,
     /// Output file: `.png` or `.svg` (scatter plot), `.png` with --images (digit map), `.gif`
     /// with --rotate (turning 3-D view).
     #[arg(long)]
@@ -106,6 +111,9 @@ impl RenderArgs {
         let column =
             colouring::colour_column(&metadata, self.colour_by.as_deref()).context("--color-by")?;
         let colouring = Colouring::from_column(column);
+        let names = colouring::label_column(&metadata, self.label_by.as_deref())
+            .context("--label-by")?
+            .map(colouring::point_names);
         if let (None, Some(column)) = (&self.title, column) {
             let title = picture.title_mut();
             *title = format!("{title}, coloured by {}", column.name);
@@ -113,6 +121,11 @@ impl RenderArgs {
         let out = &self.out;
         match (picture, images) {
             (Picture::Scatter(style), _) => {
+                let style = PlotStyle {
+                    names,
+                    class_labels: true,
+                    ..style
+                };
                 plot(points.view(), &colouring, &style, out).with_context(|| inputs.clone())?;
             }
             (Picture::Rotation(opts), _) => {

@@ -261,3 +261,71 @@ fn string_classes_and_no_metadata_render() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(decode_png(&plain).dimensions().0 > 0);
 }
+
+/// Names on a small map: each of 20 spread points gets its name once (one `<text>` element
+/// per name in the SVG); a map of more than 300 points names its classes instead.
+#[test]
+fn small_maps_name_their_points_and_big_ones_their_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let points = ndarray::Array2::from_shape_fn((20, 2), |(i, k)| {
+        if k == 0 {
+            (i % 5) as f32 * 10.0
+        } else {
+            (i / 5) as f32 * 7.0
+        }
+    });
+    let npy = d.join("words.npy");
+    ndarray_npy::write_npy(&npy, &points).unwrap();
+    let names: Vec<String> = (0..20).map(|i| format!("word{i:02}")).collect();
+    let meta = d.join("words.tsv");
+    std::fs::write(
+        &meta,
+        format!(
+            "word\tpos\n{}\n",
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, w)| format!("{w}\t{}", ["noun", "verb"][i % 2]))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    )
+    .unwrap();
+    let svg = d.join("words.svg");
+    let o = common::embedscope(&["render", s(&npy), "--metadata", s(&meta), "--out", s(&svg)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The text elements' contents, trimmed.
+    let texts = |svg: &Path| -> Vec<String> {
+        let s = std::fs::read_to_string(svg).unwrap();
+        s.split("<text")
+            .skip(1)
+            .filter_map(|e| Some(e[e.find('>')? + 1..e.find("</text>")?].trim().to_string()))
+            .collect()
+    };
+    let count = |all: &[String], w: &str| all.iter().filter(|t| *t == w).count();
+    let all = texts(&svg);
+    for w in &names {
+        assert_eq!(count(&all, w), 1, "{w} once in {all:?}");
+    }
+    // 400 points of two classes: no point names, the two class names on the map (beside
+    // the legend's entries, which carry their counts).
+    let big = ndarray::Array2::from_shape_fn((400, 2), |(i, k)| {
+        let c = if i % 2 == 0 { 0.0 } else { 50.0 };
+        c + ((i * 7 + k * 13) % 17) as f32
+    });
+    let npy = d.join("big.npy");
+    ndarray_npy::write_npy(&npy, &big).unwrap();
+    let meta = d.join("big.tsv");
+    let rows: Vec<String> = (0..400)
+        .map(|i| format!("p{i}\t{}", ["left", "right"][i % 2]))
+        .collect();
+    std::fs::write(&meta, format!("name\tside\n{}\n", rows.join("\n"))).unwrap();
+    let svg = d.join("big.svg");
+    let o = common::embedscope(&["render", s(&npy), "--metadata", s(&meta), "--out", s(&svg)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let all = texts(&svg);
+    assert_eq!(count(&all, "p0"), 0, "no point names at 400 points");
+    assert_eq!(count(&all, "left"), 1, "{all:?}");
+    assert_eq!(count(&all, "right"), 1, "{all:?}");
+}

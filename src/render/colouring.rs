@@ -85,15 +85,24 @@ pub fn default_column(metadata: &Metadata) -> Option<&Column> {
     numeric
 }
 
+/// The column `name` if given (an error when there is none of that name), else `default`'s.
+fn named_or<'m>(
+    metadata: &'m Metadata,
+    name: Option<&str>,
+    default: fn(&Metadata) -> Option<&Column>,
+) -> Result<Option<&'m Column>, MetadataError> {
+    match name {
+        Some(name) => metadata.column(name).map(Some),
+        None => Ok(default(metadata)),
+    }
+}
+
 /// The column `name` (`--color-by`) if given, else [`default_column`]'s.
 pub fn colour_column<'m>(
     metadata: &'m Metadata,
     name: Option<&str>,
 ) -> Result<Option<&'m Column>, MetadataError> {
-    match name {
-        Some(name) => metadata.column(name).map(Some),
-        None => Ok(default_column(metadata)),
-    }
+    named_or(metadata, name, default_column)
 }
 
 /// The column that names the points when none is asked for: `word` (word vectors) if there
@@ -108,15 +117,20 @@ pub fn default_label_column(metadata: &Metadata) -> Option<&Column> {
     })
 }
 
+/// Each point's name in `column` (its value as text; missing values an empty name, drawn as
+/// nothing).
+pub fn point_names(column: &Column) -> Vec<String> {
+    (0..column.values.len())
+        .map(|i| column.values.display(i).unwrap_or_default())
+        .collect()
+}
+
 /// The column `name` (`--label-by`) if given, else [`default_label_column`]'s.
 pub fn label_column<'m>(
     metadata: &'m Metadata,
     name: Option<&str>,
 ) -> Result<Option<&'m Column>, MetadataError> {
-    match name {
-        Some(name) => metadata.column(name).map(Some),
-        None => Ok(default_label_column(metadata)),
-    }
+    named_or(metadata, name, default_label_column)
 }
 
 /// How the points of a picture are coloured.

@@ -12,6 +12,7 @@ pub mod animation;
 mod canvas;
 pub mod colouring;
 pub mod digits;
+mod labels;
 mod legend;
 mod page;
 pub mod palette;

@@ -15,7 +15,9 @@ use super::canvas::{
     self, auto_radius, check_radius, check_size, column_range, draw_order, validate, Layout,
     Raster, View,
 };
-use super::colouring::Colouring;
+use super::colouring::{ClassKind, Colouring};
+pub use super::labels::MAX_NAMED_POINTS;
+use super::labels::{place, Placed};
 use super::page::{draw_err, number_label, rgb, Rect};
 use super::palette;
 use super::text::FONT;
@@ -39,6 +41,12 @@ pub struct PlotStyle {
     pub point_radius: Option<f64>,
     /// Point opacity in (0, 1]; `None` picks one from the number of points.
     pub alpha: Option<f64>,
+    /// The points' names, drawn beside them (collisions avoided) when there are at most
+    /// [`MAX_NAMED_POINTS`]; `None`: no names.
+    pub names: Option<Vec<String>>,
+    /// Name the classes of a categorical colouring at their medians when the points are not
+    /// named (no names, or more than [`MAX_NAMED_POINTS`]).
+    pub class_labels: bool,
 }
 
 impl Default for PlotStyle {
@@ -51,6 +59,8 @@ impl Default for PlotStyle {
             height: 680,
             point_radius: None,
             alpha: None,
+            names: None,
+            class_labels: false,
         }
     }
 }
@@ -184,6 +194,93 @@ fn draw<DB: DrawingBackend>(
             )
         }))
         .map_err(draw_err)?;
+    let labels = map_labels(points, colouring, style, view);
+    let placed = place(&labels, t.small * 1.05, radius as f32 + 3.0, inner);
+    draw_labels(area, &placed, t.small * 1.05)
+}
+
+/// What to write on the map, most important first, at the points' pixels: every point's name
+/// (few points, central ones first), or each class's name at its median.
+fn map_labels(
+    points: ArrayView2<'_, f32>,
+    colouring: &Colouring,
+    style: &PlotStyle,
+    view: View,
+) -> Vec<(String, (f32, f32))> {
+    let n = points.nrows();
+    let px = |i: usize| view.to_px(f64::from(points[[i, 0]]), f64::from(points[[i, 1]]));
+    if let Some(names) = style.names.as_ref().filter(|_| n <= MAX_NAMED_POINTS) {
+        let centre = view.to_px(view.centre.0, view.centre.1);
+        let mut order: Vec<usize> = (0..n.min(names.len())).collect();
+        let dist = |i: usize| {
+            let (x, y) = px(i);
+            (x - centre.0).powi(2) + (y - centre.1).powi(2)
+        };
+        order.sort_by(|&a, &b| dist(a).total_cmp(&dist(b)).then(a.cmp(&b)));
+        return order
+            .into_iter()
+            .map(|i| (names[i].clone(), px(i)))
+            .collect();
+    }
+    let Colouring::Categorical(c) = colouring else {
+        return Vec::new();
+    };
+    if !style.class_labels {
+        return Vec::new();
+    }
+    // Largest classes first; "other" and "(missing)" are not places on the map.
+    let mut classes: Vec<usize> = (0..c.classes.len())
+        .filter(|&k| c.classes[k].kind == ClassKind::Value)
+        .collect();
+    classes.sort_by_key(|&k| std::cmp::Reverse(c.classes[k].count));
+    classes
+        .into_iter()
+        .filter_map(|k| {
+            let members: Vec<usize> = (0..n)
+                .filter(|&i| usize::from(c.of_point[i]) == k)
+                .collect();
+            let median = |col: usize| {
+                let mut v: Vec<f32> = members.iter().map(|&i| points[[i, col]]).collect();
+                v.sort_by(f32::total_cmp);
+                v.get(v.len() / 2).map(|&m| f64::from(m))
+            };
+            let (x, y) = (median(0)?, median(1)?);
+            Some((c.classes[k].name.clone(), view.to_px(x, y)))
+        })
+        .collect()
+}
+
+/// Draws placed labels: leader lines, then each text on a translucent background box (one
+/// `<text>` element per label in an SVG).
+fn draw_labels<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    placed: &[Placed],
+    size: f64,
+) -> Result<(), RenderError> {
+    let ink = rgb(palette::INK);
+    let font = (FONT, size).into_font().color(&ink);
+    let backing = rgb(palette::BACKGROUND).mix(0.75).filled();
+    for p in placed.iter().filter(|p| p.leader) {
+        let r = &p.rect;
+        let end = (
+            ((r.x0 + r.x1) / 2) as f32,
+            if p.anchor.1 < r.y0 as f32 {
+                r.y0 as f32
+            } else {
+                r.y1 as f32 - 1.0
+            },
+        );
+        let line = [p.anchor, end].map(|(x, y)| (x.round() as i32, y.round() as i32));
+        area.draw(&PathElement::new(line.to_vec(), rgb(palette::MUTED)))
+            .map_err(draw_err)?;
+    }
+    for p in placed {
+        let r = &p.rect;
+        area.draw(&Rectangle::new([(r.x0, r.y0), (r.x1, r.y1)], backing))
+            .map_err(draw_err)?;
+        area.draw_text(&p.text, &font, (r.x0, r.y0))
+            .map_err(draw_err)?;
+    }
     Ok(())
 }
 

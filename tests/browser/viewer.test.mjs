@@ -412,15 +412,20 @@ test('drag pans, the wheel zooms, 3-D maps rotate, maps switch with their captio
   await page.context().close();
 });
 
-test('the canvas 2-D fallback draws the same points', async () => {
-  const { page, errors } = await open('?renderer=canvas');
-  assert.equal(await hooks(page, () => embedscope.renderer), 'canvas');
-  assert.equal(await hooks(page, () => embedscope.drawn), await hooks(page, () => embedscope.n));
+// A stand-alone point is drawn (not white around it) and hovering it finds it.
+async function assertDrawnAndHoverable(page) {
   const i = await standAlone(page);
   assert.ok((await coloursAround(page, i)).some((c) => !isWhite(c)), 'the point is drawn');
   const p = await hooks(page, (i) => embedscope.screenOf(i), i);
   await page.mouse.move(p.x, p.y);
   assert.equal(await hooks(page, () => embedscope.hovered), i);
+}
+
+test('the canvas 2-D fallback draws the same points', async () => {
+  const { page, errors } = await open('?renderer=canvas');
+  assert.equal(await hooks(page, () => embedscope.renderer), 'canvas');
+  assert.equal(await hooks(page, () => embedscope.drawn), await hooks(page, () => embedscope.n));
+  await assertDrawnAndHoverable(page);
   assert.deepEqual(errors, []);
   await page.context().close();
 });
@@ -435,11 +440,7 @@ test('a lost WebGL context switches to the canvas renderer and says so', async (
   const status = await page.$eval('#status', (s) => s.textContent);
   assert.match(status, /canvas \(the WebGL context was lost\)/);
   // The map is drawn again, and the new canvas still answers the mouse.
-  const i = await standAlone(page);
-  assert.ok((await coloursAround(page, i)).some((c) => !isWhite(c)), 'the point is drawn');
-  const p = await hooks(page, (i) => embedscope.screenOf(i), i);
-  await page.mouse.move(p.x, p.y);
-  assert.equal(await hooks(page, () => embedscope.hovered), i);
+  await assertDrawnAndHoverable(page);
   assert.deepEqual(errors, []);
   await page.context().close();
 });

@@ -8,7 +8,7 @@ use super::stage::Recorded;
 use super::title;
 use crate::progress::Progress;
 use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
-use crate::render::colouring::default_column;
+use crate::render::colouring::{default_column, point_names};
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
@@ -83,9 +83,13 @@ pub(super) fn draw(
     let input = prepared.input;
     let names = out.names();
     let pca_caption = format!("PCA, {}", pca3.report.summary);
+    // Few points are named on the stills, more get their classes' names.
+    let point_names = prepared.label_column().map(point_names);
     let tsne_style = PlotStyle {
         title: title("t-SNE", input, colouring),
         subtitle: tsne2.report.caption(),
+        names: point_names.clone(),
+        class_labels: true,
         ..PlotStyle::default()
     };
     // The still draws two components: say so, beside what the three of the GIF explain.
@@ -98,6 +102,8 @@ pub(super) fn draw(
             pca3.report.summary
         ),
         axis_names: ("PC1".into(), "PC2".into()),
+        names: point_names,
+        class_labels: true,
         ..PlotStyle::default()
     };
     let [tsne_stem, pca_stem] = still_stems(prepared);
