@@ -409,6 +409,61 @@
     }
     ring(state.selected, '#d62728', 8);
     ring(state.hovered, '#222', 6);
+    drawNames(ctx, t);
+  }
+
+  // Names on the map: the points in view nearest its centre first, up to MAX_NAMES tried,
+  // each beside its point (or farther out with a leader line) where it overlaps no other name;
+  // so all of a small map is named, and a big one more and more as it is zoomed in.
+  const MAX_NAMES = 300;
+  let drawnNames = [];
+  function drawNames(ctx, t) {
+    drawnNames = [];
+    if (state.labelBy === null) return;
+    const names = columns[state.labelBy].values;
+    const pos = maps[state.map].pos;
+    const p = [0, 0, 0];
+    const inView = [];
+    for (let i = 0; i < N; i++) {
+      if (names[i] === null || !visible(i)) continue;
+      project(t, pos, i, p);
+      if (p[0] < 0 || p[1] < 0 || p[0] > W || p[1] > H) continue;
+      inView.push([(p[0] - W / 2) ** 2 + (p[1] - H / 2) ** 2, i, p[0], p[1]]);
+    }
+    inView.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    ctx.font = '12px "DejaVu Sans", Verdana, sans-serif';
+    ctx.textBaseline = 'top';
+    const h = 14;
+    const boxes = [];
+    const free = (b) => b.x0 >= 0 && b.y0 >= 0 && b.x1 <= W && b.y1 <= H &&
+      !boxes.some((o) => b.x0 < o.x1 && o.x0 < b.x1 && b.y0 < o.y1 && o.y0 < b.y1);
+    for (const [, i, x, y] of inView.slice(0, MAX_NAMES)) {
+      const w = ctx.measureText(names[i]).width + 4;
+      let spot = null;
+      for (const g of [5, 14]) {
+        for (const [bx, by] of [[x + g, y - h / 2], [x - g - w, y - h / 2], [x - w / 2, y - g - h], [x - w / 2, y + g]]) {
+          const b = { x0: bx, y0: by, x1: bx + w, y1: by + h };
+          if (free(b)) { spot = { b: b, leader: g > 5 }; break; }
+        }
+        if (spot) break;
+      }
+      if (!spot) continue;
+      boxes.push(spot.b);
+      drawnNames.push({ index: i, text: names[i], box: spot.b });
+      const b = spot.b;
+      if (spot.leader) {
+        ctx.beginPath();
+        ctx.moveTo(x, y);
+        ctx.lineTo(Math.max(b.x0, Math.min(x, b.x1)), Math.max(b.y0, Math.min(y, b.y1)));
+        ctx.strokeStyle = '#5f5f5f';
+        ctx.lineWidth = 1;
+        ctx.stroke();
+      }
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.75)';
+      ctx.fillRect(b.x0, b.y0, b.x1 - b.x0, b.y1 - b.y0);
+      ctx.fillStyle = '#222';
+      ctx.fillText(names[i], b.x0 + 2, b.y0 + 1);
+    }
   }
 
   // ---- Picking --------------------------------------------------------------------------
@@ -850,6 +905,8 @@
     },
     get matches() { return state.matches ? state.matchCount : null; },
     get hits() { return state.hits.slice(); },
+    // The names drawn on the map: { index, text, box } in canvas (CSS pixel) coordinates.
+    get names() { return drawnNames.map((d) => ({ index: d.index, text: d.text, box: Object.assign({}, d.box) })); },
     get hovered() { return state.hovered; },
     get selected() { return state.selected; },
     get neighbours() { return state.neighbours.slice(); },

@@ -268,6 +268,31 @@ test('search: one column or all, exact, substring or regex; hits listed, Enter s
   await page.context().close();
 });
 
+test('names on the map: central points first, more as it is zoomed in, never overlapping', async () => {
+  const { page, errors } = await open();
+  if ((await hooks(page, () => embedscope.labelBy)) === null) { await page.context().close(); return; }
+  const names = () => hooks(page, () => embedscope.names);
+  await page.waitForFunction(() => embedscope.names.length > 0);
+  const check = (drawn) => {
+    drawn.forEach((a, k) => drawn.slice(0, k).forEach((b) => assert.ok(
+      !(a.box.x0 < b.box.x1 && b.box.x0 < a.box.x1 && a.box.y0 < b.box.y1 && b.box.y0 < a.box.y1),
+      `${a.text} overlaps ${b.text}`)));
+    if (EXPECTED) drawn.forEach((d) => assert.equal(d.text, `${EXPECTED.labels[d.index % EXPECTED.original]}-${d.index}`));
+  };
+  const before = await names();
+  check(before);
+  assert.ok(before.length <= 300);
+  // Zoom in on the middle: more names find room.
+  const c = await page.$eval('#points', (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
+  await page.mouse.move(c.x, c.y);
+  for (let k = 0; k < 6; k++) await page.mouse.wheel(0, -300);
+  await page.waitForFunction((n) => embedscope.names.length > n, before.length, { timeout: 10000 });
+  const after = await names();
+  check(after);
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});
+
 test('colour-by and the legend change what is drawn', async () => {
   const { page, errors } = await open();
   const n = await hooks(page, () => embedscope.n);
