@@ -6,7 +6,8 @@
 #
 # Usage: scripts/browser_test.sh [PAGE.html ...]
 #   Without arguments: builds the fixture page (examples/html_fixture.rs: the embedded 10,000
-#   digits, PCA 2-D and 3-D, labels/ink/notes, thumbnails, 10 neighbours) and tests it.
+#   digits, PCA 2-D and 3-D, labels/ink/notes/names, thumbnails, 10 neighbours) and tests it,
+#   then a view of 76 GloVe word vectors (cli/tests/fixtures/glove76.txt, named by word).
 #   With arguments: also tests each given page (e.g. the demo's output/index.html) with the
 #   checks that hold for any page.
 # Env:
@@ -55,6 +56,11 @@ if [ $# -eq 0 ]; then
   [ "${FIXTURE_TSNE:-0}" = 1 ] && args+=(--tsne)
   target/release/examples/html_fixture "${args[@]}"
   run_tests "$OUT_DIR/fixture/page.html" "$OUT_DIR/fixture/expected.json" || status=1
+  # Words: the 76 GloVe vectors of the test fixtures, viewed (named by their word).
+  cargo build --release --no-default-features --locked --quiet --bin embedscope
+  target/release/embedscope view cli/tests/fixtures/glove76.txt --out "$OUT_DIR/words" \
+    --perplexity 10 --iterations 500 >/dev/null
+  run_tests "$OUT_DIR/words/index.html" || status=1
 fi
 for page in "$@"; do
   if [ ! -f "$page" ]; then

@@ -282,7 +282,15 @@ test('names on the map: central points first, more as it is zoomed in, never ove
   const before = await names();
   check(before);
   assert.ok(before.length <= 300);
-  // Zoom in on the middle: more names find room.
+  const n = await hooks(page, () => embedscope.n);
+  if (n <= 300) {
+    // A small map is named (nearly) entirely.
+    assert.ok(before.length >= 0.9 * n, `${before.length} of ${n} named`);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+    return;
+  }
+  // A big one: zoom in on the middle, and more names find room.
   const c = await page.$eval('#points', (e) => { const r = e.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; });
   await page.mouse.move(c.x, c.y);
   for (let k = 0; k < 6; k++) await page.mouse.wheel(0, -300);
