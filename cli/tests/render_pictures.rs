@@ -85,6 +85,8 @@ fn digit_map_inks_digits_in_class_colours() {
         width: 700,
         height: 640,
         max_images: Some(400),
+        // Every image (no thinning of crowded regions), so each class's ink is there.
+        min_spacing: 0.0,
         ..DigitMapOptions::default()
     };
     let out = dir.path().join("d.png");

@@ -11,7 +11,8 @@ use super::colouring::Colouring;
 use super::palette;
 use crate::render::RenderError;
 
-/// How a digit map looks. `Default`: 1400 x 1280 pixels, at most 3,000 thumbnails.
+/// How a digit map looks. `Default`: 1400 x 1280 pixels, at most 3,000 thumbnails, none closer
+/// than half a thumbnail to another on both axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigitMapOptions {
     /// Bold line at the top.
@@ -26,6 +27,10 @@ pub struct DigitMapOptions {
     pub thumb: Option<u32>,
     /// Draw at most this many images (a fixed pseudo-random subset); `None` draws all.
     pub max_images: Option<usize>,
+    /// Skip an image whose centre is closer than this many thumbnail sides (on both axes) to
+    /// one already drawn, so crowded regions show readable digits rather than a blot; 0 draws
+    /// every image.
+    pub min_spacing: f64,
 }
 
 impl Default for DigitMapOptions {
@@ -37,6 +42,7 @@ impl Default for DigitMapOptions {
             height: 1280,
             thumb: None,
             max_images: Some(3000),
+            min_spacing: 0.5,
         }
     }
 }
@@ -71,6 +77,12 @@ pub fn digit_map(
             )));
         }
     }
+    if !(opts.min_spacing >= 0.0 && opts.min_spacing.is_finite()) {
+        return Err(RenderError::InvalidOption(format!(
+            "min spacing {}: must be a finite number >= 0",
+            opts.min_spacing
+        )));
+    }
     if opts.max_images == Some(0) {
         return Err(RenderError::InvalidOption(
             "max images 0: must be >= 1".to_string(),
@@ -101,11 +113,15 @@ pub fn digit_map(
     let mut raster = Raster::new(opts.width, opts.height);
     let n = points.nrows();
     let shown = opts.max_images.unwrap_or(n).min(n);
+    let mut spaced = Spacing::new(thumb as f32 * opts.min_spacing as f32);
     for (k, i) in draw_order(n).into_iter().take(shown).enumerate() {
         if k % 512 == 0 {
             crate::interrupt::check()?;
         }
         let (x, y) = view.to_px(f64::from(points[[i, 0]]), f64::from(points[[i, 1]]));
+        if !spaced.claim(x, y) {
+            continue;
+        }
         let colour = colouring.colour(i);
         let image = images.row(i);
         let image = image
@@ -115,6 +131,42 @@ pub fn digit_map(
     }
     raster.draw(|area| layout.draw_frame_text(area))?;
     canvas::write_png(path, &raster)
+}
+
+/// The centres drawn so far, on a grid of cells one spacing wide: a new centre is taken only
+/// when no drawn one is within the spacing on both axes.
+struct Spacing {
+    gap: f32,
+    cells: std::collections::HashMap<(i32, i32), Vec<(f32, f32)>>,
+}
+
+impl Spacing {
+    fn new(gap: f32) -> Self {
+        Self {
+            gap,
+            cells: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Takes the centre `(x, y)` if it is free; true when taken.
+    fn claim(&mut self, x: f32, y: f32) -> bool {
+        if self.gap <= 0.0 {
+            return true;
+        }
+        let cell = ((x / self.gap).floor() as i32, (y / self.gap).floor() as i32);
+        for dx in -1..=1 {
+            for dy in -1..=1 {
+                let near = self.cells.get(&(cell.0 + dx, cell.1 + dy));
+                let close =
+                    |&(u, v): &(f32, f32)| (u - x).abs() < self.gap && (v - y).abs() < self.gap;
+                if near.is_some_and(|c| c.iter().any(close)) {
+                    return false;
+                }
+            }
+        }
+        self.cells.entry(cell).or_default().push((x, y));
+        true
+    }
 }
 
 /// Blends a `rows x cols` greyscale image, scaled (bilinear) to `side` pixels on its longer
@@ -162,6 +214,23 @@ fn stamp_thumbnail(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn crowded_centres_are_thinned_and_spread_ones_kept() {
+        let mut s = Spacing::new(10.0);
+        assert!(s.claim(100.0, 100.0));
+        assert!(!s.claim(105.0, 95.0), "within the spacing on both axes");
+        assert!(s.claim(111.0, 100.0), "far enough on x");
+        assert!(s.claim(100.0, 89.5), "far enough on y");
+        // A 40 x 40 px patch of 400 centres keeps about (40 / 10)^2 of them.
+        let mut s = Spacing::new(10.0);
+        let kept = (0..400)
+            .filter(|&k| s.claim((k % 20) as f32 * 2.0, (k / 20) as f32 * 2.0))
+            .count();
+        assert!((9..=25).contains(&kept), "{kept}");
+        let mut all = Spacing::new(0.0);
+        assert!((0..50).all(|_| all.claim(1.0, 1.0)));
+    }
 
     #[test]
     fn a_white_square_thumbnail_is_inked_where_the_image_is() {
