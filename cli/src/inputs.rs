@@ -64,7 +64,8 @@ pub struct ImageFlags {
     /// Images of the points, one per point in order, for the image map, the projector's sprite
     /// and the page's thumbnails: `embedded` (the built-in MNIST-10k), an MNIST IDX directory
     /// (its first N images), or a directory of image files (.png, .jpg, .gif, .bmp: exactly N,
-    /// in file-name order; shown in grey, at most 64 px a side).
+    /// in natural file-name order, img_2 before img_10, numbers in the names counting the
+    /// points; shown in grey, at most 64 px a side).
     #[arg(
         long,
         value_name = "embedded|DIR",
