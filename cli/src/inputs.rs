@@ -22,6 +22,28 @@ pub fn metadata(flag: &str, path: Option<&Path>, n: usize) -> anyhow::Result<Met
     }
 }
 
+/// The metadata of the points and the columns that colour and name them, shared by `view`
+/// and `render`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ColumnFlags {
+    /// Metadata of the points (the projector's convention: one column without a header, or
+    /// several with a header row); .npy label vectors work too. Without it the points share
+    /// one colour (a digit map then uses the images' labels).
+    #[arg(long, value_name = "FILE", alias = "labels")]
+    pub metadata: Option<PathBuf>,
+    /// The metadata column that colours the points.
+    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
+    /// one, never a column of nearly all distinct values (names, ids).
+    #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
+    pub colour_by: Option<String>,
+    /// The metadata column that names the points: on the page (the selected point's title,
+    /// its neighbours, the first line on hover, the names on the map) and on the stills of at
+    /// most 300 points (more points: their classes are named). Default: `word` for word
+    /// vectors, else the first text column of nearly all distinct values, else none.
+    #[arg(long = "label-by", value_name = "COLUMN")]
+    pub label_by: Option<String>,
+}
+
 /// Vectors as the reduction sees them, their standardisation, and the notes for the user.
 pub type Noted = (Array2<f32>, Option<Standardization>, Vec<String>);
 

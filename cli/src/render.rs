@@ -20,21 +20,9 @@ pub struct RenderArgs {
     /// Points to draw: `.npy` (any numeric dtype, N x D) or TSV/CSV; the first 2 columns are
     /// plotted (3 with --rotate).
     pub points: PathBuf,
-    /// Metadata of the points (the projector's convention: one column without a header, or
-    /// several with a header row; or a .npy label vector). Without it the points share one
-    /// colour (a digit map then uses the images' labels).
-    #[arg(long, value_name = "FILE", alias = "labels")]
-    pub metadata: Option<PathBuf>,
-    /// The metadata column that colours the points.
-    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
-    /// one, never a column of nearly all distinct values (names, ids).
-    #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
-    pub colour_by: Option<String>,
-    /// The metadata column whose values name the points on a scatter plot of at most 300
-    /// points (more points: their classes are named). Default: `word`, else the first text
-    /// column of nearly all distinct values.
-    #[arg(long = "label-by", value_name = "COLUMN")]
-    pub label_by: Option<String>,
+    /// The metadata and its colour and name columns.
+    #[command(flatten)]
+    pub columns: inputs::ColumnFlags,
     /// Output file: `.png` or `.svg` (scatter plot), `.png` with --images (digit map), `.gif`
     /// with --rotate (turning 3-D view).
     #[arg(long)]
@@ -96,22 +84,22 @@ impl RenderArgs {
         let mut picture = self.config()?;
         let points = read_matrix(&self.points)?;
         let n = points.nrows();
-        let inputs = match &self.metadata {
+        let inputs = match &self.columns.metadata {
             Some(m) => format!("{} with metadata {}", self.points.display(), m.display()),
             None => self.points.display().to_string(),
         };
         let images = self.images.read(n)?;
         let metadata = match (
-            &self.metadata,
+            &self.columns.metadata,
             images.as_ref().and_then(|t| t.labels.as_ref()),
         ) {
             (None, Some(labels)) => Metadata::from_labels(labels),
-            _ => inputs::metadata("metadata", self.metadata.as_deref(), n)?,
+            _ => inputs::metadata("metadata", self.columns.metadata.as_deref(), n)?,
         };
-        let column =
-            colouring::colour_column(&metadata, self.colour_by.as_deref()).context("--color-by")?;
+        let column = colouring::colour_column(&metadata, self.columns.colour_by.as_deref())
+            .context("--color-by")?;
         let colouring = Colouring::from_column(column);
-        let names = colouring::label_column(&metadata, self.label_by.as_deref())
+        let names = colouring::label_column(&metadata, self.columns.label_by.as_deref())
             .context("--label-by")?
             .map(colouring::point_names);
         if let (None, Some(column)) = (&self.title, column) {

@@ -20,20 +20,9 @@ pub struct ViewArgs {
     /// header, or word vectors (GloVe / word2vec text: a word, then the numbers), whose words
     /// become the metadata column `word`.
     pub input: PathBuf,
-    /// Metadata of the points (the projector's convention: one column without a header, or
-    /// several with a header row); .npy label vectors work too.
-    #[arg(long, value_name = "FILE", alias = "labels")]
-    pub metadata: Option<PathBuf>,
-    /// The metadata column that colours the pictures.
-    /// Default: the first categorical column of 2 to 50 classes, else the first numeric
-    /// one, never a column of nearly all distinct values (names, ids).
-    #[arg(long = "color-by", alias = "colour-by", value_name = "COLUMN")]
-    pub colour_by: Option<String>,
-    /// The metadata column that names the points on the page (the selected point's title, its
-    /// neighbours, the first line on hover). Default: `word` for word vectors, else the first
-    /// text column of nearly all distinct values, else the point's number.
-    #[arg(long = "label-by", value_name = "COLUMN")]
-    pub label_by: Option<String>,
+    /// The metadata and its colour and name columns.
+    #[command(flatten)]
+    pub columns: inputs::ColumnFlags,
     /// The points' images.
     #[command(flatten)]
     pub images: inputs::ImageFlags,
@@ -67,7 +56,11 @@ impl ViewArgs {
         let tsne = self.tsne.params(LearningRate::Auto);
         let table = read_table(&self.input)?;
         let (vectors, standardized) = self.scale.apply(table.vectors)?;
-        let mut metadata = inputs::metadata("metadata", self.metadata.as_deref(), vectors.nrows())?;
+        let mut metadata = inputs::metadata(
+            "metadata",
+            self.columns.metadata.as_deref(),
+            vectors.nrows(),
+        )?;
         // The words of a word-vector file come first, before the file's columns.
         for column in table.metadata.columns().iter().rev() {
             if metadata.column(&column.name).is_err() {
@@ -88,8 +81,8 @@ impl ViewArgs {
             force: self.force,
             tsne,
             gif_every: self.gif_every,
-            colour_by: self.colour_by.clone(),
-            label_by: self.label_by.clone(),
+            colour_by: self.columns.colour_by.clone(),
+            label_by: self.columns.label_by.clone(),
             pca_dims: self.pca_dims,
             names: Names::for_stem(&stem),
             standardized,

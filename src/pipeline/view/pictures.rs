@@ -8,7 +8,7 @@ use super::stage::Recorded;
 use super::title;
 use crate::progress::Progress;
 use crate::render::animation::{rotation_gif, GifOptions, RotationOptions};
-use crate::render::colouring::{default_column, point_names};
+use crate::render::colouring::point_names;
 use crate::render::digits::{digit_map, DigitMapOptions};
 use crate::render::scatter::{plot, PlotStyle};
 
@@ -18,10 +18,9 @@ const STILLS: [&str; 2] = ["tsne", "pca"];
 /// The stills' stems: `tsne` and `pca` in the default colour column's colours, else
 /// `tsne_<column>` and `pca_<column>` (another `--color-by` keeps the default pictures).
 fn still_stems(prepared: &Prepared<'_, '_>) -> [String; 2] {
-    let chosen = prepared.colour_column().map(|c| c.name.as_str());
-    let default = default_column(prepared.input.metadata).map(|c| c.name.as_str());
-    STILLS.map(|stem| match chosen {
-        Some(name) if chosen != default => {
+    STILLS.map(|stem| match prepared.colour_column() {
+        Some(column) if !prepared.colour_is_default => {
+            let name = &column.name;
             let safe: String = name
                 .chars()
                 .map(|c| {

@@ -17,7 +17,7 @@ use crate::reduce::knn::KnnParams;
 use crate::reduce::pca::{self, PcaResult};
 use crate::reduce::scale::{spread_note, Standardization};
 use crate::reduce::tsne::{self, TsneParams, ValidTsneParams};
-use crate::render::colouring::{colour_column, label_column, Colouring};
+use crate::render::colouring::{colour_column, default_column, label_column, Colouring};
 
 /// Neighbours per point in the page's k-NN graph (and the 10-NN accuracy).
 pub const PAGE_NEIGHBORS: usize = 10;
@@ -34,6 +34,8 @@ pub(super) struct Prepared<'i, 'a> {
     pub colourings: Vec<Colouring>,
     /// The column that colours the pictures (index into the metadata), if any.
     pub colour: Option<usize>,
+    /// Whether that is the default colour column (the stills keep their plain names).
+    pub colour_is_default: bool,
     /// The column that names the points on the page (index into the metadata), if any.
     pub label: Option<usize>,
     /// The standardisation the caller applied to the input's columns, if any.
@@ -91,7 +93,11 @@ impl<'i, 'a> Prepared<'i, 'a> {
                 .position(|o| o.name == c.name)
                 .expect("its own column")
         };
-        let colour = colour_column(input.metadata, settings.colour_by.as_deref())?.map(index_of);
+        let default_colour = default_column(input.metadata).map(index_of);
+        let colour = match settings.colour_by.as_deref() {
+            None => default_colour,
+            name => colour_column(input.metadata, name)?.map(index_of),
+        };
         let label = label_column(input.metadata, settings.label_by.as_deref())?.map(index_of);
         let input_fp = Fingerprint::new().matrix(input.vectors);
         let vectors_fp = input_fp.field("pre-reduction", tsne_dims);
@@ -113,6 +119,7 @@ impl<'i, 'a> Prepared<'i, 'a> {
             notes,
             colourings: colourings(input.metadata),
             colour,
+            colour_is_default: colour == default_colour,
             label,
             standardized: settings.standardized.clone(),
             reduce_to,
