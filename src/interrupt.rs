@@ -24,6 +24,13 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::Relaxed)
 }
 
+/// Withdraws a request, so that later work runs: for a caller that goes on after an
+/// interrupted run (the Python binding, whose `KeyboardInterrupt` stops one fit, not the
+/// interpreter). Every run in the process sees the one flag.
+pub fn clear() {
+    REQUESTED.store(false, Ordering::SeqCst);
+}
+
 /// `Err(Interrupted)` once an interrupt was requested: call it between units of work.
 pub fn check() -> Result<(), Interrupted> {
     if requested() {

@@ -27,6 +27,7 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2};
 use rand::seq::index::sample;
 use rand::SeedableRng;
+use rayon::prelude::*;
 
 use super::{check_finite, ReduceError};
 
@@ -234,6 +235,82 @@ impl KnnGraph {
         let recall = (method == NeighborMethod::Approx)
             .then(|| sampled_recall(searched, &lists, params.seed));
         Ok(Self::made(lists, params, method, (t, recall)))
+    }
+
+    /// The `k` nearest neighbours of every point from the dense `N x N` matrix of their
+    /// distances (`metric="precomputed"` in the Python binding): finite and non-negative, the
+    /// diagonal ignored (a point is never its own neighbour), ties to the lower index, as
+    /// [`KnnGraph::find`]. The matrix need not be symmetric: row `i` ranks the others from `i`.
+    /// The graph is exact and its [`KnnGraph::metric`] is [`Metric::Euclidean`]: t-SNE's
+    /// Gaussian kernel reads the squared distances, as for Euclidean vectors. `O(N² log k)`
+    /// time; errors name the first bad cell.
+    ///
+    /// ```
+    /// use embedscope::reduce::knn::KnnGraph;
+    /// let d = ndarray::array![
+    ///     [0.0f32, 1.0, 5.0, 6.0],
+    ///     [1.0, 0.0, 4.0, 5.0],
+    ///     [5.0, 4.0, 0.0, 2.0],
+    ///     [6.0, 5.0, 2.0, 0.0],
+    /// ];
+    /// let g = KnnGraph::from_distances(d.view(), 2).unwrap();
+    /// assert_eq!(g.neighbors(0), &[1, 2]);
+    /// assert_eq!(g.neighbors(3), &[2, 1]);
+    /// assert_eq!(g.distances(3).collect::<Vec<_>>(), [2.0, 5.0]);
+    /// ```
+    pub fn from_distances(distances: ArrayView2<f32>, k: usize) -> Result<KnnGraph, ReduceError> {
+        let (n, m) = distances.dim();
+        if n != m {
+            return Err(ReduceError::Shape(format!(
+                "a distance matrix must be square (N x N), not {n} x {m}"
+            )));
+        }
+        if k == 0 || k >= n {
+            return Err(ReduceError::InvalidParam {
+                param: "k",
+                value: k.to_string(),
+                problem: format!("must be between 1 and N - 1 = {} neighbours", n.max(1) - 1),
+            });
+        }
+        check_finite(distances)?;
+        if let Some(((row, col), v)) = distances.indexed_iter().find(|(_, v)| **v < 0.0) {
+            return Err(ReduceError::InvalidParam {
+                param: "distances",
+                value: format!("{v} at row {row}, column {col} (0-based)"),
+                problem: "distances must be >= 0".into(),
+            });
+        }
+        let t = Instant::now();
+        let mut indices = vec![0u32; n * k];
+        let mut dist2 = vec![0.0f64; n * k];
+        indices
+            .par_chunks_mut(k)
+            .zip(dist2.par_chunks_mut(k))
+            .enumerate()
+            .for_each(|(i, (idx, d2))| {
+                let row = distances.row(i);
+                let mut others: Vec<(f32, u32)> = (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| (row[j], j as u32))
+                    .collect();
+                let by = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                if k < others.len() {
+                    others.select_nth_unstable_by(k, by);
+                    others.truncate(k);
+                }
+                others.sort_unstable_by(by);
+                for (slot, (d, j)) in others.into_iter().enumerate() {
+                    idx[slot] = j;
+                    d2[slot] = f64::from(d) * f64::from(d);
+                }
+            });
+        crate::interrupt::check()?;
+        let params = KnnParams {
+            method: NeighborMethod::Exact,
+            ..KnnParams::default()
+        };
+        let lists = Knn { k, indices, dist2 };
+        Ok(Self::made(lists, &params, NeighborMethod::Exact, (t, None)))
     }
 
     /// The graph of `lists`, found by `method` with `params` since `started`, with its

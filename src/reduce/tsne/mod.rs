@@ -248,6 +248,8 @@ impl Default for TsneParams {
 pub struct ValidTsneParams {
     params: TsneParams,
     n_points: usize,
+    /// The early exaggeration: factor and iterations ([`ValidTsneParams::with_exaggeration`]).
+    exaggeration: (f64, usize),
 }
 
 /// The smallest input t-SNE accepts: perplexity 1 needs 3 neighbours per point.
@@ -346,6 +348,7 @@ impl TsneParams {
         Ok(ValidTsneParams {
             params: *self,
             n_points,
+            exaggeration: (EARLY_EXAGGERATION, EXAGGERATION_ITERATIONS),
         })
     }
 }
@@ -354,6 +357,33 @@ impl ValidTsneParams {
     /// The validated parameters.
     pub fn params(&self) -> &TsneParams {
         &self.params
+    }
+
+    /// The same parameters with another early exaggeration: P multiplied by `factor` (finite,
+    /// `> 0`; default [`EARLY_EXAGGERATION`]) for the first `iterations` iterations (default
+    /// [`EXAGGERATION_ITERATIONS`]; at most the run's). The automatic learning rate follows the
+    /// factor (`N / (4 · factor)` during the phase). For callers that expose these settings (the
+    /// Python binding's scikit-learn and openTSNE interfaces); errors name `early_exaggeration`.
+    pub fn with_exaggeration(self, factor: f64, iterations: usize) -> Result<Self, ReduceError> {
+        if !(factor.is_finite() && factor > 0.0) {
+            return Err(ReduceError::InvalidParam {
+                param: "early_exaggeration",
+                value: factor.to_string(),
+                problem: "must be a number > 0".into(),
+            });
+        }
+        Ok(Self {
+            exaggeration: (factor, iterations),
+            ..self
+        })
+    }
+
+    /// The early exaggeration: its factor and how many iterations it lasts.
+    pub fn exaggeration(&self) -> (f64, usize) {
+        (
+            self.exaggeration.0,
+            self.exaggeration.1.min(self.params.iterations),
+        )
     }
 
     /// The number of points they were validated for.
@@ -373,7 +403,7 @@ impl ValidTsneParams {
             LearningRate::Auto => {
                 let n = self.n_points as f64;
                 (
-                    n / (4.0 * EARLY_EXAGGERATION),
+                    n / (4.0 * self.exaggeration.0),
                     (n / 4.0).max(AUTO_RATE_FLOOR),
                 )
             }
@@ -607,10 +637,11 @@ fn optimize_from(
         order: &order,
     };
     let learning_rate = params.learning_rates();
+    let (exaggeration, exaggeration_iterations) = params.exaggeration();
     let schedule = Schedule {
         iterations: p.iterations,
-        exaggeration: EARLY_EXAGGERATION,
-        exaggeration_iterations: EXAGGERATION_ITERATIONS.min(p.iterations),
+        exaggeration,
+        exaggeration_iterations,
         momentum: MOMENTUM,
         learning_rate,
     };
