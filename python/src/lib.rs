@@ -214,12 +214,13 @@ fn parse<T: std::str::FromStr<Err = ReduceError>>(s: &str) -> PyResult<T> {
 
 /// Fits t-SNE to `x` (`N x D`, or `N x N` distances with `metric="precomputed"`). The
 /// learning rate is the library's (scikit-learn's convention); `None` is `auto`;
-/// `iterations` counts all of them, early exaggeration included.
+/// `iterations` counts all of them, early exaggeration included; `all_neighbours` accepts a
+/// perplexity up to `N - 1` (scikit-learn's rule) rather than `(N - 1) / 3`.
 #[pyfunction]
 #[pyo3(signature = (x, *, dims, perplexity, learning_rate, iterations, theta, method, neighbors,
     metric, seed, init, threads, exaggeration=tsne::EARLY_EXAGGERATION,
-    exaggeration_iterations=tsne::EXAGGERATION_ITERATIONS, callback=None, callback_every=50,
-    progress=None))]
+    exaggeration_iterations=tsne::EXAGGERATION_ITERATIONS, all_neighbours=false, callback=None,
+    callback_every=50, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn tsne_fit<'py>(
     py: Python<'py>,
@@ -237,6 +238,7 @@ fn tsne_fit<'py>(
     threads: usize,
     exaggeration: f64,
     exaggeration_iterations: usize,
+    all_neighbours: bool,
     callback: Option<Py<PyAny>>,
     callback_every: usize,
     progress: Option<Py<PyAny>>,
@@ -265,8 +267,12 @@ fn tsne_fit<'py>(
         init,
     };
     let data = x.as_array();
-    let valid = params
-        .check(data.nrows())
+    let checked = if all_neighbours {
+        params.check_allowing_all_neighbours(data.nrows())
+    } else {
+        params.check(data.nrows())
+    };
+    let valid = checked
         .and_then(|v| v.with_exaggeration(exaggeration, exaggeration_iterations))
         .map_err(reduce_err)?;
     let mut observer = PyObserver::new(callback, callback_every, progress);

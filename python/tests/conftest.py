@@ -28,3 +28,11 @@ def knn_accuracy(Y, labels, k=10):
 @pytest.fixture
 def clusters():
     return blobs()
+
+
+def pytest_collection_modifyitems(items):
+    """A test module's ``XFAIL`` dict (test id -> reason) marks those tests strict xfail."""
+    for item in items:
+        reason = getattr(item.module, "XFAIL", {}).get(item.name)
+        if reason:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

@@ -75,6 +75,7 @@ def fit_core(
     callbacks: Union[None, Callback, Sequence[Callback]],
     callbacks_every_iters: int,
     verbose: bool,
+    all_neighbours: bool = False,
 ) -> "TSNEEmbedding":
     """One fit through the library (parameters in the library's convention); shared by
     :class:`TSNE` and ``embedscope.sklearn.TSNE``."""
@@ -115,6 +116,7 @@ def fit_core(
             threads=threads(n_jobs),
             exaggeration=float(exaggeration),
             exaggeration_iterations=int(exaggeration_iterations),
+            all_neighbours=all_neighbours,
             callback=callback if cbs else None,
             callback_every=int(callbacks_every_iters),
             progress=bar,

@@ -8,8 +8,12 @@ Where it differs from scikit-learn, and why:
   ``N x N`` distance matrix, squared by the kernel as scikit-learn does); any other metric, a
   callable, or a sparse precomputed graph raises ``ValueError``/``TypeError``: compute the
   distances yourself and pass them as precomputed. Sparse *feature* matrices are densified.
-- ``perplexity`` must be at most ``(N - 1) / 3`` (scikit-learn: below ``N``, with fewer
-  neighbours than ``3 · perplexity``): the library refuses rather than approximate.
+  Our ``cosine`` kernel reads ``2 (1 - cos)`` (the squared distance of the rows scaled to unit
+  length); scikit-learn's reads ``(1 - cos)²``: the neighbours are the same, the affinities
+  differ.
+- ``perplexity`` below ``N``, as in scikit-learn: the neighbours are
+  ``min(3 · perplexity, N - 1)`` (scikit-learn: ``min(3 · perplexity + 1, N - 1)``).
+  ``embedscope.TSNE`` refuses a perplexity above ``(N - 1) / 3`` instead.
 - ``init`` is ``"pca"`` or ``"random"``; an array is refused (``ValueError``).
 - ``n_iter_without_progress`` and ``min_grad_norm`` are accepted and validated but do not stop
   the run early: every fit runs ``max_iter`` iterations, so ``n_iter_`` is ``max_iter - 1``
@@ -129,6 +133,19 @@ class TSNE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         if self.metric_params:
             raise ValueError(f"metric_params {self.metric_params!r}: {self.metric} takes none")
         precomputed = self.metric == "precomputed"
+        if precomputed and hasattr(X, "nnz"):
+            # The checks scikit-learn makes of a sparse graph, then the refusal: its missing
+            # entries mean "not a neighbour", which a dense matrix cannot say.
+            if X.shape[0] != X.shape[1]:
+                raise ValueError("X should be a square distance matrix")
+            if X.nnz and X.tocsr().data.min() < 0:
+                raise ValueError(
+                    "TSNE.fit(). With metric='precomputed', X should contain positive distances."
+                )
+            raise TypeError(
+                "a sparse precomputed distance graph is not supported by embedscope; pass the "
+                "dense N x N distance matrix"
+            )
         X = validate_data(
             self,
             X,
@@ -152,6 +169,11 @@ class TSNE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise ValueError(
                 "'n_components' should be inferior to 4 for the barnes_hut algorithm as it "
                 "relies on quad-tree or oct-tree."
+            )
+        if self.init == "pca" and not precomputed and X.shape[1] < self.n_components:
+            raise ValueError(
+                f"init='pca' needs at least n_components={self.n_components} features; got "
+                f"n_features={X.shape[1]}: use init='random'"
             )
         if self.perplexity >= n:
             raise ValueError(f"perplexity ({self.perplexity}) must be less than n_samples ({n})")
@@ -185,6 +207,7 @@ class TSNE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             callbacks=None,
             callbacks_every_iters=50,
             verbose=bool(self.verbose),
+            all_neighbours=True,
         )
         self.embedding_ = np.asarray(emb)
         self.kl_divergence_ = float(emb.kl_divergence)

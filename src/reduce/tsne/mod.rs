@@ -262,6 +262,28 @@ impl TsneParams {
     /// A perplexity above `(N - 1) / 3` is refused (not clamped): it would need more
     /// neighbours than there are other points.
     pub fn check(&self, n_points: usize) -> Result<ValidTsneParams, ReduceError> {
+        self.check_with(
+            n_points,
+            ((n_points.max(1) - 1) as f64 / 3.0, "(N - 1) / 3"),
+        )
+    }
+
+    /// As [`TsneParams::check`], but a perplexity up to `N - 1` is accepted, its neighbours
+    /// then every other point (`k = min(3 · perplexity, N - 1)`): scikit-learn's rule, for the
+    /// Python binding's drop-in. A perplexity near `N - 1` gives nearly uniform affinities.
+    pub fn check_allowing_all_neighbours(
+        &self,
+        n_points: usize,
+    ) -> Result<ValidTsneParams, ReduceError> {
+        self.check_with(n_points, ((n_points.max(1) - 1) as f64, "N - 1"))
+    }
+
+    /// The checks, with the largest perplexity and its rule in words.
+    fn check_with(
+        &self,
+        n_points: usize,
+        (max_p, rule): (f64, &str),
+    ) -> Result<ValidTsneParams, ReduceError> {
         let bad = |param: &'static str, value: String, problem: String| {
             Err(ReduceError::InvalidParam {
                 param,
@@ -276,7 +298,6 @@ impl TsneParams {
             });
         }
         let p = self.perplexity;
-        let max_p = (n_points - 1) as f64 / 3.0;
         if !p.is_finite() || p < 1.0 {
             return bad("perplexity", p.to_string(), "must be a number >= 1".into());
         }
@@ -284,7 +305,7 @@ impl TsneParams {
             return bad(
                 "perplexity",
                 p.to_string(),
-                format!("too large for {n_points} points: at most (N - 1) / 3 = {max_p:.2}"),
+                format!("too large for {n_points} points: at most {rule} = {max_p:.2}"),
             );
         }
         let k = ((3.0 * p) as usize).min(n_points - 1);
