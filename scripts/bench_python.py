@@ -2,7 +2,7 @@
 """The same data through ``embedscope.TSNE``, ``openTSNE.TSNE`` and ``sklearn.manifold.TSNE``
 in one run: wall time, peak memory, an exact KL and the 10-NN accuracy of each map.
 
-Every fit runs in a fresh subprocess (so its peak resident memory, ``ru_maxrss``, is its own;
+Every fit runs in a fresh subprocess (so its peak resident memory, ``VmHWM``, is its own;
 the baseline of a process that loaded the data and imported the library is reported beside
 it), with the same input, perplexity 25 and 1000 iterations in total on every side (250 of
 early exaggeration, then 750), each library's automatic learning rate, PCA initialisation and
@@ -38,8 +38,14 @@ LIBRARIES = ("embedscope", "opentsne", "sklearn")
 
 # Run in the subprocess: load the input, fit, save the map, print the timings as JSON.
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
+
+def hwm_mb():
+    # The process's peak resident memory. (Not ru_maxrss: Linux carries the parent's over exec.)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 lib, path, out, threads = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 X = np.load(path)
 if lib == "embedscope":
@@ -56,13 +62,12 @@ else:
     from sklearn.manifold import TSNE
     make = lambda: TSNE(perplexity=25, max_iter=1000, random_state=0, n_jobs=threads)
     fit = lambda m: m.fit_transform(X)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+base = hwm_mb()
 t = time.perf_counter()
 Y = np.asarray(fit(make()), dtype=np.float64)
 wall = time.perf_counter() - t
 np.save(out, Y)
-print(json.dumps({"wall_s": wall, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "baseline_mb": base / 1024}))
+print(json.dumps({"wall_s": wall, "peak_mb": hwm_mb(), "baseline_mb": base}))
 """
 
 

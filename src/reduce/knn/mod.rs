@@ -529,6 +529,38 @@ mod tests {
     use super::*;
     use rand::Rng;
 
+    #[test]
+    fn a_distance_matrix_gives_the_graph_of_its_vectors() {
+        let x = clustered(300, 6, 4);
+        let d = Array2::from_shape_fn((300, 300), |(i, j)| {
+            let diff = &x.row(i) - &x.row(j);
+            diff.mapv(|v| f64::from(v) * f64::from(v)).sum().sqrt() as f32
+        });
+        let given = KnnGraph::from_distances(d.view(), 12).unwrap();
+        let found = KnnGraph::exact(x.view(), 12);
+        assert_eq!((given.n(), given.k()), (300, 12));
+        assert!(given.recall_against(&found) > 0.99);
+        for i in [0, 17, 299] {
+            assert!(!given.neighbors(i).contains(&(i as u32)));
+            let dist: Vec<f64> = given.distances(i).collect();
+            assert!(dist.windows(2).all(|w| w[0] <= w[1]), "{dist:?}");
+        }
+        let e = KnnGraph::from_distances(d.slice(ndarray::s![..200, ..]), 12).unwrap_err();
+        assert!(e.to_string().contains("must be square (N x N), not 200 x 300"), "{e}");
+        let e = KnnGraph::from_distances(d.view(), 300).unwrap_err();
+        assert!(e.to_string().starts_with("k 300: must be between 1 and N - 1"), "{e}");
+        let mut bad = d.clone();
+        bad[[3, 7]] = -2.0;
+        let e = KnnGraph::from_distances(bad.view(), 12).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "distances -2 at row 3, column 7 (0-based): distances must be >= 0"
+        );
+        bad[[3, 7]] = f32::NAN;
+        let e = KnnGraph::from_distances(bad.view(), 12).unwrap_err();
+        assert!(e.to_string().starts_with("row 3 (0-based), column 7"), "{e}");
+    }
+
     fn clustered(n: usize, d: usize, seed: u64) -> Array2<f32> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let centres: Vec<f32> = (0..20 * d).map(|_| rng.random::<f32>() * 10.0).collect();

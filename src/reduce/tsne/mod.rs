@@ -886,6 +886,52 @@ mod tests {
     }
 
     #[test]
+    fn early_exaggeration_and_scikit_learns_perplexity_rule_can_be_chosen() {
+        let wide = TsneParams {
+            perplexity: 30.0,
+            ..TsneParams::default()
+        };
+        assert!(wide.check(50).is_err());
+        let all = wide.check_allowing_all_neighbours(50).unwrap();
+        assert_eq!(all.neighbors(), 49);
+        let e = TsneParams {
+            perplexity: 50.0,
+            ..wide
+        }
+        .check_allowing_all_neighbours(50)
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "perplexity 50: too large for 50 points: at most N - 1 = 49.00"
+        );
+
+        let (x, labels) = blobs(120, 5);
+        let p = TsneParams {
+            perplexity: 10.0,
+            learning_rate: LearningRate::Auto,
+            iterations: 300,
+            ..TsneParams::default()
+        }
+        .check(120)
+        .unwrap();
+        assert_eq!(p.exaggeration(), (EARLY_EXAGGERATION, 250));
+        let same = p.with_exaggeration(EARLY_EXAGGERATION, 250).unwrap();
+        let mild = p.with_exaggeration(4.0, 100).unwrap();
+        assert_eq!(mild.exaggeration(), (4.0, 100));
+        assert_eq!(mild.learning_rates().0, 120.0 / 16.0);
+        assert_eq!(p.with_exaggeration(4.0, 1000).unwrap().exaggeration(), (4.0, 300));
+        let e = p.with_exaggeration(0.0, 10).unwrap_err().to_string();
+        assert_eq!(e, "early_exaggeration 0: must be a number > 0");
+        let fitted = |v: &ValidTsneParams| fit(x.view(), v, &mut NoObserver).unwrap();
+        let (default, same, mild) = (fitted(&p), fitted(&same), fitted(&mild));
+        assert_eq!(default.embedding, same.embedding);
+        assert_ne!(default.embedding, mild.embedding);
+        assert_eq!(knn_accuracy(mild.embedding.view(), &labels, 5), 1.0);
+        // The exaggerated phase shows in the KL history: over at iteration 100, not 250.
+        assert!(mild.kl_history[2].1 < default.kl_history[2].1, "{:?}", mild.kl_history);
+    }
+
+    #[test]
     fn exact_tsne_separates_tiny_blobs_and_lowers_kl() {
         // Several draws, so that the check does not hang on one lucky start. The projector's
         // learning rate 10: at 60 points `auto` (50) makes the exaggerated phase oscillate.
