@@ -110,6 +110,27 @@ def knn10(Y: np.ndarray, labels: np.ndarray) -> float:
     return float((pred == labels).mean())
 
 
+def overhead(X: np.ndarray, args: argparse.Namespace) -> None:
+    """The binding's overhead: each of ``args.overhead`` fits timed from Python (the call,
+    conversions and result included) beside the library's own seconds for the same fit
+    (neighbours + affinities + optimisation, the initialisation included); the ratio per pair
+    and its median."""
+    import time
+
+    import embedscope
+
+    ratios = []
+    for i in range(args.overhead):
+        t = time.perf_counter()
+        emb = embedscope.TSNE(perplexity=25, random_state=0, n_jobs=args.threads).fit(X)
+        wall = time.perf_counter() - t
+        lib = sum(emb.timings.values())
+        ratios.append(wall / lib - 1)
+        print(f"  pair {i + 1}: from Python {wall:.3f} s, the library's own {lib:.3f} s, "
+              f"overhead {100 * ratios[-1]:+.2f}%", flush=True)
+    print(f"median overhead over {len(ratios)} pairs: {100 * statistics.median(ratios):+.2f}%")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--points", type=int, default=10_000)
@@ -118,6 +139,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--only", default=",".join(LIBRARIES))
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--overhead", type=int, metavar="PAIRS", default=0,
+                    help="only measure the binding's overhead: PAIRS fits in this process, each "
+                    "timed from Python and by the library itself (its phases' seconds)")
     args = ap.parse_args()
     libs = [l for l in args.only.split(",") if l]
     for lib in libs:
@@ -129,6 +153,9 @@ def main() -> None:
         from sklearn.decomposition import PCA
 
         X = PCA(n_components=args.pca, random_state=0).fit_transform(X).astype(np.float32)
+    if args.overhead:
+        overhead(X, args)
+        return
     print(f"input: {X.shape[0]} MNIST digits, {X.shape[1]} columns; {args.threads} threads; "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}", flush=True)
     results: dict[str, list[dict]] = {lib: [] for lib in libs}
