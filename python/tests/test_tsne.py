@@ -166,7 +166,16 @@ def test_the_gil_is_released_during_a_fit():
     assert len(ticks) > elapsed / 0.01, (len(ticks), elapsed)
 
 
-def test_ctrl_c_stops_a_fit_within_a_second_and_raises():
+@pytest.fixture
+def ctrl_c():
+    """Python's own Ctrl-C handler, even where the test runner inherited SIGINT ignored (a
+    background job of a shell does)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_ctrl_c_stops_a_fit_within_a_second_and_raises(ctrl_c):
     X, _ = blobs(3000, 20)
     fired = {}
 

@@ -388,9 +388,7 @@ class TSNE:
 
     def __repr__(self) -> str:
         defaults = TSNE()
-        changed = [
-            f"{k}={v!r}" for k, v in vars(self).items() if getattr(defaults, k) is not v and getattr(defaults, k) != v
-        ]
+        changed = [f"{k}={v!r}" for k, v in vars(self).items() if getattr(defaults, k) != v]
         return f"TSNE({', '.join(changed)})"
 
     def _library_learning_rate(self) -> Optional[float]:
