@@ -9,9 +9,10 @@ the result is the same bits as placing everything in one process, however the ar
 partitioned: ``--check`` verifies exactly that.
 
 Here the cluster is a ``LocalCluster`` (worker processes on this machine); pass
-``--scheduler tcp://host:8786`` to run the same code on a real cluster. The input is a
-float32 ``.npy`` (memory-mapped, so only the partitions travel) or, without ``--data``,
-synthetic clusters.
+``--scheduler tcp://host:8786`` to run the same code on a real cluster. Only the map and
+the partitions' bounds travel: each worker reads its rows itself, from a float32 ``.npy``
+(memory-mapped; on a cluster, a path every worker sees) or, without ``--data``, makes them
+(synthetic clusters, each row from its own seed).
 
     python examples/dask_transform.py --points 100000 --sample 10000 --workers 2
     python examples/dask_transform.py --data vectors.npy --sample 20000 --scheduler tcp://...
@@ -25,11 +26,23 @@ import time
 import numpy as np
 
 
-def synthetic(n: int, d: int, seed: int) -> np.ndarray:
-    """``n`` points in 20 Gaussian clusters of ``d`` columns (float32)."""
-    rng = np.random.default_rng(seed)
-    centres = rng.normal(size=(20, d)).astype(np.float32) * 4
-    return centres[rng.integers(0, 20, size=n)] + rng.normal(size=(n, d)).astype(np.float32)
+def synthetic(start: int, stop: int, d: int) -> np.ndarray:
+    """Rows ``start..stop`` of a synthetic set: 20 Gaussian clusters of ``d`` columns (float32),
+    each row from its own seed, so that any worker makes any partition alone."""
+    centres = np.random.default_rng(0).normal(size=(20, d)).astype(np.float32) * 4
+    rows = np.empty((stop - start, d), dtype=np.float32)
+    for i in range(start, stop):
+        rng = np.random.default_rng(i + 1)
+        rows[i - start] = centres[rng.integers(0, 20)] + rng.normal(size=d)
+    return rows
+
+
+def rows(source: str | None, start: int, stop: int, d: int) -> np.ndarray:
+    """Rows ``start..stop`` of the input, read where this runs: a slice of the memory-mapped
+    ``.npy`` (on a cluster, a path every worker sees), or made (synthetic)."""
+    if source:
+        return np.ascontiguousarray(np.load(source, mmap_mode="r")[start:stop])
+    return synthetic(start, stop, d)
 
 
 class Map:
@@ -41,9 +54,9 @@ class Map:
         self.emb = emb
 
 
-def place(block: np.ndarray, fitted: Map) -> np.ndarray:
-    """One partition placed into the map, on one worker thread."""
-    return np.asarray(fitted.emb.transform(block, n_jobs=1))
+def place(span: tuple, fitted: Map, source: str | None, d: int) -> np.ndarray:
+    """One partition, read and placed into the map on one worker thread."""
+    return np.asarray(fitted.emb.transform(rows(source, *span, d), n_jobs=1))
 
 
 def main() -> None:
@@ -60,17 +73,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    import dask.array as da
     from dask.distributed import Client, LocalCluster
 
     import embedscope
 
-    X = np.load(args.data, mmap_mode="r") if args.data else synthetic(args.points, args.dims, args.seed)
-    n = len(X)
+    if args.data:
+        n, d = np.load(args.data, mmap_mode="r").shape
+    else:
+        n, d = args.points, args.dims
     rng = np.random.default_rng(args.seed)
     sample = np.sort(rng.choice(n, size=min(args.sample, n), replace=False))
+    fit_rows = (np.load(args.data, mmap_mode="r")[sample] if args.data else
+                np.concatenate([synthetic(i, i + 1, d) for i in sample]))
     t = time.perf_counter()
-    emb = embedscope.TSNE(random_state=args.seed).fit(np.asarray(X[sample]))
+    emb = embedscope.TSNE(random_state=args.seed).fit(fit_rows)
     fit_s = time.perf_counter() - t
     print(f"fitted the map on {len(sample)} of {n} points in {fit_s:.1f} s (KL {emb.kl_divergence:.3f})")
 
@@ -82,9 +98,9 @@ def main() -> None:
     with client:
         t = time.perf_counter()
         map_on_workers = client.scatter(Map(emb), broadcast=True)
-        vectors = da.from_array(X, chunks=(args.partition, X.shape[1]))
-        blocks = client.compute(list(vectors.to_delayed().ravel()))
-        placed = client.gather(client.map(place, blocks, fitted=map_on_workers))
+        spans = [(a, min(a + args.partition, n)) for a in range(0, n, args.partition)]
+        futures = client.map(place, spans, fitted=map_on_workers, source=args.data, d=d)
+        placed = client.gather(futures)
         coords = np.concatenate(placed)
         dask_s = time.perf_counter() - t
     print(f"placed {n} points in {len(placed)} partitions on {args.workers if not args.scheduler else 'the'} "
@@ -92,7 +108,7 @@ def main() -> None:
     assert coords.shape == (n, emb.shape[1]) and np.isfinite(coords).all()
     if args.check:
         t = time.perf_counter()
-        local = np.asarray(emb.transform(np.asarray(X)))
+        local = np.asarray(emb.transform(rows(args.data, 0, n, d)))
         print(f"in this process: {time.perf_counter() - t:.1f} s")
         if not np.array_equal(local, coords):
             raise SystemExit("dask_transform: the distributed placement differs from the local one")
