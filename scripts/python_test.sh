@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Python package as a new user gets it: builds the wheel of python/ (maturin, PEP 517),
+# The Python package as a new user gets it: checks python/'s Rust (fmt, clippy), builds the wheel of python/ (maturin, PEP 517),
 # installs it into a fresh virtualenv beside its test dependencies, then runs the pytest suite
 # (python/tests/, scikit-learn's own test_t_sne.py among it), the quickstart notebook headless
 # (jupyter nbconvert --execute) and the Dask example on a small set with a LocalCluster.
@@ -30,6 +30,11 @@ step "fresh virtualenv in $work/venv"
 "${PYTHON:-python3}" -m venv "$work/venv"
 py="$work/venv/bin/python"
 "$py" -m pip install --quiet --disable-pip-version-check "${pins[@]}"
+
+step "cargo fmt and clippy of python/ (its own workspace, outside the root's checks)"
+cargo fmt --check --manifest-path "$root/python/Cargo.toml"
+PYO3_PYTHON="$py" cargo clippy --release --locked --all-targets \
+    --manifest-path "$root/python/Cargo.toml" -- -D warnings
 
 step "building the wheel"
 "$py" -m pip wheel --quiet --disable-pip-version-check --no-deps "$root/python" -w "$work/dist"

@@ -212,13 +212,7 @@ impl KnnGraph {
         params: &KnnParams,
     ) -> Result<KnnGraph, ReduceError> {
         let (n, d) = data.dim();
-        if k == 0 || k >= n {
-            return Err(ReduceError::InvalidParam {
-                param: "k",
-                value: k.to_string(),
-                problem: format!("must be between 1 and N - 1 = {} neighbours", n.max(1) - 1),
-            });
-        }
+        check_k(k, n)?;
         check_finite(data)?;
         let t = Instant::now();
         let unit = match params.metric {
@@ -265,13 +259,7 @@ impl KnnGraph {
                 "a distance matrix must be square (N x N), not {n} x {m}"
             )));
         }
-        if k == 0 || k >= n {
-            return Err(ReduceError::InvalidParam {
-                param: "k",
-                value: k.to_string(),
-                problem: format!("must be between 1 and N - 1 = {} neighbours", n.max(1) - 1),
-            });
-        }
+        check_k(k, n)?;
         check_finite(distances)?;
         if let Some(((row, col), v)) = distances.indexed_iter().find(|(_, v)| **v < 0.0) {
             return Err(ReduceError::InvalidParam {
@@ -471,6 +459,18 @@ impl KnnGraph {
     }
 }
 
+/// Refuses `k` neighbours of `n` points unless `1 <= k < n`.
+fn check_k(k: usize, n: usize) -> Result<(), ReduceError> {
+    if k == 0 || k >= n {
+        return Err(ReduceError::InvalidParam {
+            param: "k",
+            value: k.to_string(),
+            problem: format!("must be between 1 and N - 1 = {} neighbours", n.max(1) - 1),
+        });
+    }
+    Ok(())
+}
+
 /// The rows scaled to unit length (in f64, then float32); a row of length 0 is refused.
 pub(super) fn unit_rows(data: ArrayView2<f32>) -> Result<Array2<f32>, ReduceError> {
     let mut out = data.to_owned();
@@ -546,9 +546,17 @@ mod tests {
             assert!(dist.windows(2).all(|w| w[0] <= w[1]), "{dist:?}");
         }
         let e = KnnGraph::from_distances(d.slice(ndarray::s![..200, ..]), 12).unwrap_err();
-        assert!(e.to_string().contains("must be square (N x N), not 200 x 300"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("must be square (N x N), not 200 x 300"),
+            "{e}"
+        );
         let e = KnnGraph::from_distances(d.view(), 300).unwrap_err();
-        assert!(e.to_string().starts_with("k 300: must be between 1 and N - 1"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("k 300: must be between 1 and N - 1"),
+            "{e}"
+        );
         let mut bad = d.clone();
         bad[[3, 7]] = -2.0;
         let e = KnnGraph::from_distances(bad.view(), 12).unwrap_err();
@@ -558,7 +566,10 @@ mod tests {
         );
         bad[[3, 7]] = f32::NAN;
         let e = KnnGraph::from_distances(bad.view(), 12).unwrap_err();
-        assert!(e.to_string().starts_with("row 3 (0-based), column 7"), "{e}");
+        assert!(
+            e.to_string().starts_with("row 3 (0-based), column 7"),
+            "{e}"
+        );
     }
 
     fn clustered(n: usize, d: usize, seed: u64) -> Array2<f32> {

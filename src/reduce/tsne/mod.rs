@@ -919,7 +919,10 @@ mod tests {
         let mild = p.with_exaggeration(4.0, 100).unwrap();
         assert_eq!(mild.exaggeration(), (4.0, 100));
         assert_eq!(mild.learning_rates().0, 120.0 / 16.0);
-        assert_eq!(p.with_exaggeration(4.0, 1000).unwrap().exaggeration(), (4.0, 300));
+        assert_eq!(
+            p.with_exaggeration(4.0, 1000).unwrap().exaggeration(),
+            (4.0, 300)
+        );
         let e = p.with_exaggeration(0.0, 10).unwrap_err().to_string();
         assert_eq!(e, "early_exaggeration 0: must be a number > 0");
         let fitted = |v: &ValidTsneParams| fit(x.view(), v, &mut NoObserver).unwrap();
@@ -928,7 +931,11 @@ mod tests {
         assert_ne!(default.embedding, mild.embedding);
         assert_eq!(knn_accuracy(mild.embedding.view(), &labels, 5), 1.0);
         // The exaggerated phase shows in the KL history: over at iteration 100, not 250.
-        assert!(mild.kl_history[2].1 < default.kl_history[2].1, "{:?}", mild.kl_history);
+        assert!(
+            mild.kl_history[2].1 < default.kl_history[2].1,
+            "{:?}",
+            mild.kl_history
+        );
     }
 
     #[test]
