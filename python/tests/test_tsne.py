@@ -292,7 +292,22 @@ def test_import_is_fast_and_does_not_import_sklearn():
     assert best < 0.1, best
 
 
-def test_the_package_ships_its_type_stubs():
+def test_the_package_ships_type_stubs_that_match_the_extension():
+    import ast
+    import inspect
+
+    from embedscope import _core
+
     root = os.path.dirname(embedscope.__file__)
     assert os.path.exists(os.path.join(root, "py.typed"))
-    assert os.path.exists(os.path.join(root, "_core.pyi"))
+    with open(os.path.join(root, "_core.pyi")) as f:
+        tree = ast.parse(f.read())
+    stubs = {
+        f.name: [a.arg for a in f.args.args + f.args.kwonlyargs]
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef)
+    }
+    functions = {n: f for n, f in vars(_core).items() if callable(f) and not n.startswith("_")}
+    assert set(functions) == set(stubs)
+    for name, fn in functions.items():
+        assert list(inspect.signature(fn).parameters) == stubs[name], name

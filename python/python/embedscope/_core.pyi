@@ -29,6 +29,7 @@ def tsne_fit(
     threads: int,
     exaggeration: float = ...,
     exaggeration_iterations: int = ...,
+    all_neighbours: bool = ...,
     callback: Optional[Callable[[int, Optional[float], npt.NDArray[np.float32]], Any]] = ...,
     callback_every: int = ...,
     progress: Optional[Callable[[int, int, Optional[float]], Any]] = ...,
