@@ -77,6 +77,7 @@ impl DemoArgs {
                 colour_by: None,
                 label_by: None,
                 pca_dims: 0,
+                maps: None,
                 names: Names::for_stem("mnist_autoencoder"),
                 input_scalars: Vec::new(),
                 standardized: None,

@@ -10,7 +10,7 @@ use super::inputs;
 use super::progress::Bars;
 use super::tsne::TsneFlags;
 use embedscope::data::table::read_table;
-use embedscope::pipeline::view::{self, Input, Names, Settings};
+use embedscope::pipeline::view::{self, Input, MapChoice, Names, Settings};
 use embedscope::reduce::tsne::LearningRate;
 
 /// Flags of `embedscope view`.
@@ -36,6 +36,13 @@ pub struct ViewArgs {
     /// (0: never).
     #[arg(long, default_value_t = 50)]
     pub pca_dims: usize,
+    /// The maps to compute, comma-separated: tsne2 (the stills, the unfolding GIF, the image
+    /// map), tsne3 (the turning GIF, the page's 3-D tab), pca (PC1-PC2 still, turning GIF),
+    /// umap2 (a 2-D UMAP with 15 neighbours: still, page tab, TensorBoard tensor). Default:
+    /// tsne2,tsne3,pca, and tsne2,pca above 250,000 points (the 3-D t-SNE would take about as
+    /// long as the 2-D map again); UMAP only when named.
+    #[arg(long, value_name = "LIST", value_parser = parse_maps)]
+    pub maps: Option<MapChoice>,
     /// A GIF frame every this many t-SNE iterations.
     #[arg(long, default_value_t = 10)]
     pub gif_every: usize,
@@ -84,6 +91,7 @@ impl ViewArgs {
             colour_by: self.columns.colour_by.clone(),
             label_by: self.columns.label_by.clone(),
             pca_dims: self.pca_dims,
+            maps: self.maps,
             names: Names::for_stem(&stem),
             standardized,
             input_scalars: Vec::new(),
@@ -99,4 +107,12 @@ impl ViewArgs {
         println!("{}", view::summary(&report, &self.out));
         Ok(())
     }
+}
+
+/// `--maps`: the library's message without its parameter name (clap names the flag).
+fn parse_maps(list: &str) -> Result<MapChoice, String> {
+    list.parse().map_err(|e| match e {
+        embedscope::reduce::ReduceError::InvalidParam { problem, .. } => problem,
+        other => other.to_string(),
+    })
 }

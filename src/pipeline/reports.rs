@@ -225,6 +225,9 @@ pub struct UmapReport {
     pub graph_components: usize,
     /// Seconds per phase.
     pub seconds: UmapSeconds,
+    /// What the run was made from, when a cached pipeline stage made it (`pipeline::cache`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// The UMAP parameters of a report (umap-learn's names).
@@ -317,7 +320,19 @@ impl UmapReport {
                 optimization: result.timings.optimization,
                 total: total_seconds,
             },
+            fingerprint: None,
         }
+    }
+
+    /// A caption line, e.g. `UMAP, 15 neighbours, min_dist 0.1, 500 epochs`.
+    pub fn caption(&self) -> String {
+        let p = &self.parameters;
+        format!(
+            "UMAP, {} neighbours, min_dist {}, {} epochs",
+            p.n_neighbors,
+            short_number(p.min_dist),
+            p.n_epochs
+        )
     }
 }
 

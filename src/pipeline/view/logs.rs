@@ -1,5 +1,6 @@
 //! The view's TensorBoard log directory (`logs/`): two runs, the input (with the extra
-//! scalars, e.g. the training losses) and the reductions (with the 2-D t-SNE's KL history), so
+//! scalars, e.g. the training losses) and the reductions (the maps the view computed, with the
+//! 2-D t-SNE's KL history), so
 //! each run's projector tensors share one number of points and each run has its own scalars.
 
 use super::maps::{MapPrints, Maps};
@@ -43,7 +44,6 @@ pub(super) fn write(
     out: &OutputDir,
     progress: &mut dyn Progress,
 ) -> crate::pipeline::Result<()> {
-    let Maps { tsne2, tsne3, pca3 } = maps;
     let input = prepared.input;
     let names = out.names();
     let logs = out.path(LOGS_DIR);
@@ -63,29 +63,38 @@ pub(super) fn write(
     let reductions = ExportSpec {
         metadata: input.metadata,
         sprite,
-        embeddings: vec![
-            NamedEmbedding {
-                name: "tsne/2d".into(),
-                coords: tsne2.coords.view(),
-            },
-            NamedEmbedding {
-                name: "tsne/3d".into(),
-                coords: tsne3.coords.view(),
-            },
-            NamedEmbedding {
-                name: "pca/3d".into(),
-                coords: pca3.coords.view(),
-            },
-        ],
-        scalars: vec![kl_scalars(
-            tsne2.report.kl_history.iter().map(|p| (p.iteration, p.kl)),
-        )],
+        embeddings: map_tensors(maps),
+        scalars: maps
+            .tsne2
+            .iter()
+            .map(|m| kl_scalars(m.report.kl_history.iter().map(|p| (p.iteration, p.kl))))
+            .collect(),
     };
     LogDirBuilder::new(&reductions)
         .progress(progress)
         .build(&staged.path().join(REDUCTIONS_RUN))?;
     staged.commit().map_err(|e| ExportError::io(&logs, e))?;
     Ok(())
+}
+
+/// The ready-made tensors of the maps the view computed: `tsne/2d`, `tsne/3d`, `pca/3d`,
+/// `umap/2d`.
+fn map_tensors(maps: &Maps) -> Vec<NamedEmbedding<'_>> {
+    let coords = [
+        ("tsne/2d", maps.tsne2.as_ref().map(|m| &m.coords)),
+        ("tsne/3d", maps.tsne3.as_ref().map(|m| &m.coords)),
+        ("pca/3d", maps.pca3.as_ref().map(|m| &m.coords)),
+        ("umap/2d", maps.umap2.as_ref().map(|m| &m.coords)),
+    ];
+    coords
+        .into_iter()
+        .filter_map(|(name, coords)| {
+            coords.map(|c| NamedEmbedding {
+                name: name.into(),
+                coords: c.view(),
+            })
+        })
+        .collect()
 }
 
 /// Mixes in a scalar series: its tag and points.

@@ -1,5 +1,5 @@
 //! The view's map directory: `map.json` and the reference vectors (and the pre-reduction's
-//! PCA basis and mean) beside the view's `tsne_2d.npy` and `tsne_3d.npy`, so that
+//! PCA basis and mean) beside the view's `tsne_2d.npy` and `tsne_3d.npy` (those it computed), so that
 //! `embedscope transform VIEW_DIR NEW` places new points into the view's maps
 //! ([`crate::pipeline::map_dir`]).
 
@@ -45,7 +45,10 @@ pub(super) fn write(
         None => None,
     };
     let params = prepared.tsne[0].params();
-    let tsne = [(MapKind::Tsne2, &maps.tsne2), (MapKind::Tsne3, &maps.tsne3)];
+    let tsne: Vec<_> = [(MapKind::Tsne2, &maps.tsne2), (MapKind::Tsne3, &maps.tsne3)]
+        .into_iter()
+        .filter_map(|(kind, m)| m.as_ref().map(|m| (kind, m)))
+        .collect();
     let map = Map {
         standardized: prepared.standardized.clone(),
         vectors: prepared.vectors().to_owned(),
@@ -62,10 +65,11 @@ pub(super) fn write(
             seed: params.seed,
         },
     };
-    let existing = [OutputDir::tsne_npy(2), OutputDir::tsne_npy(3)];
-    map.write(
-        out.path("").as_path(),
-        &existing.each_ref().map(String::as_str),
-    )?;
+    let existing: Vec<String> = tsne
+        .iter()
+        .map(|(kind, _)| OutputDir::tsne_npy(kind.dims()))
+        .collect();
+    let existing: Vec<&str> = existing.iter().map(String::as_str).collect();
+    map.write(out.path("").as_path(), &existing)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The view's maps: the 2-D t-SNE (recorded as the unfolding GIF) and the 3-D one, both from
-//! the one neighbour graph, and the PCA map (3 components) from the one PCA of the input.
+//! The view's t-SNE and PCA maps: the 2-D t-SNE (recorded as the unfolding GIF) and the 3-D
+//! one, both from the one neighbour graph, and the PCA map (3 components) from the one PCA of
+//! the input (the UMAP map is `umap_stage`'s).
 
 use std::time::Instant;
 
@@ -9,6 +10,7 @@ use super::output::OutputDir;
 use super::prepare::{colouring_fingerprint, Prepared};
 use super::stage::{entry, CachedStage};
 use super::title;
+use super::umap_stage::UmapMap;
 use crate::data::matrix::{read_matrix, write_npy};
 use crate::fsutil::{read_json, write_json};
 use crate::pipeline::cache::{Fingerprint, Stage};
@@ -31,28 +33,32 @@ pub(super) struct Projection {
     pub report: PcaReport,
 }
 
-/// The three maps of a view.
+/// The maps of a view, those it computes ([`super::MapChoice`]).
 pub(super) struct Maps {
-    pub tsne2: Map,
-    pub tsne3: Map,
-    pub pca3: Projection,
+    pub tsne2: Option<Map>,
+    pub tsne3: Option<Map>,
+    pub pca3: Option<Projection>,
+    pub umap2: Option<UmapMap>,
 }
 
-/// What every map is made from: the stages that read the maps mix these in, not the maps'
-/// own cache entries (the 2-D one also covers its GIF's colours).
+/// What every map is made from (`None`: not computed): the stages that read the maps mix these
+/// in, not the maps' own cache entries (the 2-D one also covers its GIF's colours).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct MapPrints {
-    pub tsne2: Fingerprint,
-    pub tsne3: Fingerprint,
-    pub pca3: Fingerprint,
+    pub tsne2: Option<Fingerprint>,
+    pub tsne3: Option<Fingerprint>,
+    pub pca3: Option<Fingerprint>,
+    pub umap2: Option<Fingerprint>,
 }
 
 impl MapPrints {
-    /// Mixes in all three.
+    /// Mixes in every map's.
     pub(super) fn mix(&self, fp: Fingerprint) -> Fingerprint {
-        fp.field("t-SNE 2-D", self.tsne2.hex())
-            .field("t-SNE 3-D", self.tsne3.hex())
-            .field("PCA", self.pca3.hex())
+        let hex = |f: Option<Fingerprint>| f.map_or_else(|| "none".to_string(), |f| f.hex());
+        fp.field("t-SNE 2-D", hex(self.tsne2))
+            .field("t-SNE 3-D", hex(self.tsne3))
+            .field("PCA", hex(self.pca3))
+            .field("UMAP 2-D", hex(self.umap2))
     }
 }
 

@@ -9,7 +9,9 @@
 //!    initialisation and the PCA map;
 //! 3. neighbours: the one neighbour search of the vectors t-SNE sees, for both maps, the page
 //!    and the 10-NN accuracy;
-//! 4. `maps`: the 2-D t-SNE (recorded as the unfolding GIF), the 3-D t-SNE, the PCA map;
+//! 4. `maps` and `umap_stage`: the maps `choice` says (by default the 2-D t-SNE, recorded as
+//!    the unfolding GIF, the 3-D t-SNE up to [`BIG_VIEW`] points, and the PCA map; the 2-D
+//!    UMAP when asked for);
 //! 5. `pictures`: stills (PNG, SVG), the turning GIFs, the image map when there are images;
 //! 6. `logs`: the TensorBoard log directory (`logs/`);
 //! 7. `report`: the 10-NN accuracy of the colour column's classes, when it is categorical;
@@ -24,6 +26,7 @@
 //! reused does not run at all. `output::OutputDir` owns the file names. Every file is
 //! written atomically.
 
+mod choice;
 mod logs;
 mod map_stage;
 mod maps;
@@ -35,6 +38,7 @@ mod report;
 mod stage;
 #[cfg(test)]
 mod tests;
+mod umap_stage;
 
 use std::path::PathBuf;
 
@@ -50,12 +54,14 @@ use crate::reduce::knn::KnnGraph;
 use crate::reduce::scale::Standardization;
 use crate::reduce::tsne::Init;
 use crate::render::colouring::Colouring;
-use maps::{MapPrints, Maps, PcaStage, TsneStage};
+use maps::{Map, MapPrints, Maps, PcaStage, TsneStage};
 use output::OutputDir;
 use prepare::{components_stage, Prepared};
 use report::accuracy_stage;
 use stage::Steps;
+use umap_stage::UmapStage;
 
+pub use choice::{MapChoice, ViewMap, BIG_VIEW};
 pub use output::{Names, PAGE_FILE, REDUCTIONS_RUN, REPORT_FILE};
 pub use prepare::PAGE_NEIGHBORS;
 pub use report::{summary, KnnAccuracy, PreReduction, ViewReport};
@@ -97,6 +103,8 @@ pub struct Settings {
     pub pca_dims: usize,
     /// Output names.
     pub names: Names,
+    /// The maps to compute; `None`: [`MapChoice::default_for`] the number of points.
+    pub maps: Option<MapChoice>,
     /// Scalar series added to the input's TensorBoard run (the demo's training losses).
     pub input_scalars: Vec<ScalarSeries>,
     /// The standardisation the caller applied to the input's columns, if any
@@ -104,8 +112,8 @@ pub struct Settings {
     pub standardized: Option<Standardization>,
 }
 
-/// Stages in the log.
-const STAGES: usize = 11;
+/// Stages in the log besides the maps' and the map directory's.
+const STAGES: usize = 7;
 
 /// Runs the view of `input` into `settings.out`; returns the report (also `report.json`).
 pub fn run(
@@ -117,8 +125,10 @@ pub fn run(
     for dir in [root.clone(), root.join(output::STAGES_DIR)] {
         ensure_dir(&dir).map_err(|e| crate::data::DataError::io(&dir, e))?;
     }
+    let (chosen, maps_note) = MapChoice::resolve(settings.maps, input.vectors.nrows());
+    let has_tsne = chosen.contains(ViewMap::Tsne2) || chosen.contains(ViewMap::Tsne3);
     let mut steps = Steps::new(
-        STAGES,
+        STAGES + chosen.maps().count() + usize::from(has_tsne),
         OutputDir::new(root, &settings.names),
         settings.force,
         progress,
@@ -126,37 +136,55 @@ pub fn run(
 
     steps.begin("prepare");
     let mut prepared = Prepared::new(input, settings)?;
+    prepared.notes.extend(maps_note);
     for note in &prepared.notes {
         steps.progress.note(&format!("      note: {note}"));
     }
     let out = &steps.out;
     let components = components_stage(&prepared, out);
-    let tsne = [2, 3].map(|dims| TsneStage::new(&prepared, out, dims, settings.gif_every));
-    let pca = PcaStage::new(&prepared, out);
+    let [tsne2, tsne3] = [ViewMap::Tsne2, ViewMap::Tsne3].map(|map| {
+        let dims = if map == ViewMap::Tsne2 { 2 } else { 3 };
+        chosen
+            .contains(map)
+            .then(|| TsneStage::new(&prepared, out, dims, settings.gif_every))
+    });
+    let pca = chosen
+        .contains(ViewMap::Pca)
+        .then(|| PcaStage::new(&prepared, out));
+    let umap = chosen
+        .contains(ViewMap::Umap2)
+        .then(|| UmapStage::new(&prepared, out))
+        .transpose()?;
     let prints = MapPrints {
-        tsne2: tsne[0].map_fp,
-        tsne3: tsne[1].map_fp,
-        pca3: pca.map_fp,
+        tsne2: tsne2.as_ref().map(|s| s.map_fp),
+        tsne3: tsne3.as_ref().map(|s| s.map_fp),
+        pca3: pca.as_ref().map(|s| s.map_fp),
+        umap2: umap.as_ref().map(|s| s.map_fp),
     };
     let pictures = pictures::stage(&prepared, out, &prints);
     let logs = logs::stage(&prepared, settings, out, &prints);
     let accuracy = accuracy_stage(&prepared, out, &prints);
     let page = page::stage(&prepared, out, &prints);
-    let map_dir = map_stage::stage(&prepared, out, &prints);
+    let map_dir = has_tsne.then(|| map_stage::stage(&prepared, out, &prints));
     // What an earlier run left valid decides what runs: the search only for a stage that
     // reads the graph, the PCA only for one that reads the components.
-    let [earlier2, earlier3] = [&tsne[0], &tsne[1]].map(|s| steps.earlier(s));
-    let earlier_pca = steps.earlier(&pca);
+    let earlier2 = tsne2.as_ref().map(|s| steps.earlier(s));
+    let earlier3 = tsne3.as_ref().map(|s| steps.earlier(s));
+    let earlier_pca = pca.as_ref().map(|s| steps.earlier(s));
+    let earlier_umap = umap.as_ref().map(|s| steps.earlier(s));
     let earlier_pictures = steps.earlier(&pictures);
     let earlier_logs = steps.earlier(&logs);
     let earlier_accuracy = steps.earlier(&accuracy);
     let earlier_page = steps.earlier(&page);
-    let earlier_map_dir = steps.earlier(&map_dir);
-    let maps_needed = earlier2.is_none() || earlier3.is_none();
-    let graph_needed = maps_needed || earlier_accuracy.is_none() || earlier_page.is_none();
-    let pca_needed = earlier_pca.is_none()
+    let earlier_map_dir = map_dir.as_ref().and_then(|s| steps.earlier(s));
+    let tsne_needed = missing(&earlier2) || missing(&earlier3);
+    let graph_needed = tsne_needed
+        || missing(&earlier_umap)
+        || earlier_accuracy.is_none()
+        || earlier_page.is_none();
+    let pca_needed = missing(&earlier_pca)
         || (prepared.reduce_to.is_some() && graph_needed)
-        || (maps_needed && settings.tsne.init == Init::Pca);
+        || (tsne_needed && settings.tsne.init == Init::Pca);
     let earlier_components = (!pca_needed).then(|| steps.earlier(&components)).flatten();
     steps.end();
 
@@ -176,14 +204,42 @@ pub fn run(
         steps.skip("neighbours");
         None
     };
-    let tsne2 = steps.run(&tsne[0], earlier2, |out, p| {
-        tsne[0].compute(&prepared, (need(&graph)?, true), out, p)
-    })?;
-    let tsne3 = steps.run(&tsne[1], earlier3, |out, p| {
-        tsne[1].compute(&prepared, (need(&graph)?, false), out, p)
-    })?;
-    let pca3 = steps.run(&pca, earlier_pca, |out, _| pca.compute(&mut prepared, out))?;
-    let maps = Maps { tsne2, tsne3, pca3 };
+    // The first t-SNE map computed reports the search's time.
+    let mut first = true;
+    let mut tsne_map =
+        |steps: &mut Steps<'_>, stage: Option<TsneStage>, earlier: Option<Option<Map>>| {
+            stage
+                .map(|stage| {
+                    steps.run(&stage, earlier.flatten(), |out, p| {
+                        let map = stage.compute(&prepared, (need(&graph)?, first), out, p);
+                        first = false;
+                        map
+                    })
+                })
+                .transpose()
+        };
+    let tsne2 = tsne_map(&mut steps, tsne2, earlier2)?;
+    let tsne3 = tsne_map(&mut steps, tsne3, earlier3)?;
+    let pca3 = pca
+        .map(|stage| {
+            steps.run(&stage, earlier_pca.flatten(), |out, _| {
+                stage.compute(&mut prepared, out)
+            })
+        })
+        .transpose()?;
+    let umap2 = umap
+        .map(|stage| {
+            steps.run(&stage, earlier_umap.flatten(), |out, p| {
+                stage.compute(&prepared, need(&graph)?, out, p)
+            })
+        })
+        .transpose()?;
+    let maps = Maps {
+        tsne2,
+        tsne3,
+        pca3,
+        umap2,
+    };
     steps.run(&pictures, earlier_pictures, |out, p| {
         pictures::draw(&prepared, &maps, out, p)?;
         pictures.finish(())
@@ -203,10 +259,12 @@ pub fn run(
         page::write(&prepared, (&maps, need(&graph)?, sprite), out, p)?;
         page.finish(())
     })?;
-    steps.run(&map_dir, earlier_map_dir, |out, _| {
-        map_stage::write(&mut prepared, &maps, out)?;
-        map_dir.finish(())
-    })?;
+    if let Some(map_dir) = &map_dir {
+        steps.run(map_dir, earlier_map_dir, |out, _| {
+            map_stage::write(&mut prepared, &maps, out)?;
+            map_dir.finish(())
+        })?;
+    }
 
     steps.out.record([REPORT_FILE.to_string()]);
     let Steps {
@@ -232,9 +290,11 @@ pub fn run(
         standardized: settings.standardized.is_some(),
         seconds,
         reused,
-        tsne_2d: maps.tsne2.report,
-        tsne_3d: maps.tsne3.report,
-        pca: maps.pca3.report,
+        maps: chosen.maps().map(|m| m.name().to_string()).collect(),
+        tsne_2d: maps.tsne2.map(|m| m.report),
+        tsne_3d: maps.tsne3.map(|m| m.report),
+        pca: maps.pca3.map(|m| m.report),
+        umap_2d: maps.umap2.map(|m| m.report),
         knn10_accuracy,
         files: out.into_files(),
     };
@@ -259,6 +319,11 @@ fn neighbours(
     ));
     steps.end();
     Ok(graph)
+}
+
+/// Whether a chosen map's stage (`Some`) found no valid outputs of an earlier run (`None`).
+fn missing<T>(earlier: &Option<Option<T>>) -> bool {
+    matches!(earlier, Some(None))
 }
 
 /// The neighbour graph, found whenever a stage that reads it is not reused.

@@ -1,4 +1,4 @@
-//! The view's interactive page (`index.html`): the three maps, every metadata column, the
+//! The view's interactive page (`index.html`): the view's maps, every metadata column, the
 //! images, and each point's nearest neighbours in the input, from the view's one neighbour
 //! graph (a prefix of it).
 
@@ -34,7 +34,6 @@ pub(super) fn write(
     out: &OutputDir,
     progress: &mut dyn Progress,
 ) -> crate::pipeline::Result<()> {
-    let Maps { tsne2, tsne3, pca3 } = maps;
     let input = prepared.input;
     let page_k = PAGE_NEIGHBORS.min(input.vectors.nrows() - 1);
     let graph = graph.prefix(page_k);
@@ -52,23 +51,7 @@ pub(super) fn write(
                 ""
             }
         ),
-        maps: vec![
-            PageMap {
-                name: "t-SNE 2-D".into(),
-                coords: tsne2.coords.view(),
-                caption: tsne2.report.caption(),
-            },
-            PageMap {
-                name: "t-SNE 3-D".into(),
-                coords: tsne3.coords.view(),
-                caption: tsne3.report.caption(),
-            },
-            PageMap {
-                name: "PCA".into(),
-                coords: pca3.coords.view(),
-                caption: format!("PCA, {}", pca3.report.summary),
-            },
-        ],
+        maps: page_maps(maps),
         metadata: input.metadata,
         colourings: &prepared.colourings,
         colour_by: prepared.colour_column().map(|c| c.name.as_str()),
@@ -83,4 +66,27 @@ pub(super) fn write(
     };
     write_page(&spec, &out.path(PAGE_FILE), progress)?;
     Ok(())
+}
+
+/// The page's tabs: the maps the view computed.
+fn page_maps(maps: &Maps) -> Vec<PageMap<'_>> {
+    let mut tabs = Vec::new();
+    for (name, map) in [("t-SNE 2-D", &maps.tsne2), ("t-SNE 3-D", &maps.tsne3)] {
+        tabs.extend(map.as_ref().map(|m| PageMap {
+            name: name.into(),
+            coords: m.coords.view(),
+            caption: m.report.caption(),
+        }));
+    }
+    tabs.extend(maps.pca3.as_ref().map(|m| PageMap {
+        name: "PCA".into(),
+        coords: m.coords.view(),
+        caption: format!("PCA, {}", m.report.summary),
+    }));
+    tabs.extend(maps.umap2.as_ref().map(|m| PageMap {
+        name: "UMAP".into(),
+        coords: m.coords.view(),
+        caption: m.report.caption(),
+    }));
+    tabs
 }

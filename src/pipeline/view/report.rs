@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use ndarray::s;
+use ndarray::{s, ArrayView2};
 
 use super::maps::{MapPrints, Maps};
 use super::output::{OutputDir, LOGS_DIR, PAGE_FILE};
 use super::prepare::{colouring_fingerprint, Prepared, PAGE_NEIGHBORS};
 use super::stage::Recorded;
 use crate::data::metadata::Column;
-use crate::pipeline::reports::{PcaReport, TsneReport};
+use crate::pipeline::reports::{PcaReport, TsneReport, UmapReport};
 use crate::reduce::knn::KnnGraph;
 use crate::reduce::quality;
 use crate::render::colouring::{mostly_distinct, Colouring};
@@ -33,10 +33,13 @@ pub struct KnnAccuracy {
     pub column: String,
     /// In the input vectors (those t-SNE saw).
     pub input: f64,
-    /// In the 2-D t-SNE map.
-    pub tsne_2d: f64,
-    /// In PC1-PC2.
-    pub pca_2d: f64,
+    /// In the 2-D t-SNE map, when the view drew it.
+    pub tsne_2d: Option<f64>,
+    /// In PC1-PC2, when the view drew the PCA map.
+    pub pca_2d: Option<f64>,
+    /// In the 2-D UMAP map, when the view drew it.
+    #[serde(default)]
+    pub umap_2d: Option<f64>,
 }
 
 /// What `report.json` holds.
@@ -67,12 +70,17 @@ pub struct ViewReport {
     /// Stages whose outputs were reused from an earlier run (or not needed by any stage
     /// that was not).
     pub reused: Vec<String>,
-    /// The 2-D t-SNE report.
-    pub tsne_2d: TsneReport,
-    /// The 3-D t-SNE report.
-    pub tsne_3d: TsneReport,
-    /// The PCA report (explained variance).
-    pub pca: PcaReport,
+    /// The maps the view computed (`--maps`), in order.
+    pub maps: Vec<String>,
+    /// The 2-D t-SNE report, when the view computed that map.
+    pub tsne_2d: Option<TsneReport>,
+    /// The 3-D t-SNE report, likewise.
+    pub tsne_3d: Option<TsneReport>,
+    /// The PCA map's report (explained variance), likewise.
+    pub pca: Option<PcaReport>,
+    /// The 2-D UMAP report, likewise.
+    #[serde(default)]
+    pub umap_2d: Option<UmapReport>,
     /// 10-NN accuracies, when the colour column is categorical.
     pub knn10_accuracy: Option<KnnAccuracy>,
     /// Every file written, relative to the output directory.
@@ -96,14 +104,34 @@ pub fn summary(r: &ViewReport, out: &Path) -> String {
         .collect();
     let mut lines = vec![format!("  seconds: {}", stages.join(", "))];
     lines.extend(r.notes.iter().map(|n| format!("  note: {n}")));
-    lines.push(format!(
-        "  t-SNE: KL {:.3} (2-D), {:.3} (3-D); PCA: {}",
-        r.tsne_2d.kl_divergence, r.tsne_3d.kl_divergence, r.pca.summary
-    ));
+    let mut maps: Vec<String> = [(&r.tsne_2d, "2-D"), (&r.tsne_3d, "3-D")]
+        .into_iter()
+        .filter_map(|(t, dims)| {
+            t.as_ref()
+                .map(|t| format!("t-SNE {dims} KL {:.3}", t.kl_divergence))
+        })
+        .collect();
+    maps.extend(r.pca.as_ref().map(|p| format!("PCA: {}", p.summary)));
+    maps.extend(r.umap_2d.as_ref().map(|u| {
+        format!(
+            "UMAP 2-D: {} neighbours, {} epochs",
+            u.parameters.n_neighbors, u.parameters.n_epochs
+        )
+    }));
+    lines.push(format!("  maps: {}", maps.join("; ")));
     if let Some(k) = &r.knn10_accuracy {
+        let mut scores = vec![format!("input {:.4}", k.input)];
+        for (name, score) in [
+            ("t-SNE map", k.tsne_2d),
+            ("PCA map", k.pca_2d),
+            ("UMAP map", k.umap_2d),
+        ] {
+            scores.extend(score.map(|s| format!("{name} {s:.4}")));
+        }
         lines.push(format!(
-            "  10-NN accuracy of '{}': input {:.4}, t-SNE map {:.4}, PCA map {:.4}",
-            k.column, k.input, k.tsne_2d, k.pca_2d
+            "  10-NN accuracy of '{}': {}",
+            k.column,
+            scores.join(", ")
         ));
     }
     lines.push(format!(
@@ -138,7 +166,6 @@ pub(super) fn accuracy(
     maps: &Maps,
     graph: &KnnGraph,
 ) -> Option<KnnAccuracy> {
-    let Maps { tsne2, pca3, .. } = maps;
     let (Colouring::Categorical(_), Some(column)) =
         (&*prepared.colouring(), prepared.colour_column())
     else {
@@ -150,12 +177,16 @@ pub(super) fn accuracy(
     }
     let classes = class_ids(column);
     let k = PAGE_NEIGHBORS.min(prepared.input.vectors.nrows() - 1);
-    let pca_2d = pca3.coords.slice(s![.., ..2.min(pca3.coords.ncols())]);
+    let score = |coords: ArrayView2<f32>| quality::knn_accuracy(coords, &classes, k);
     Some(KnnAccuracy {
         column: column.name.clone(),
         input: quality::graph_accuracy(&graph.prefix(k), &classes),
-        tsne_2d: quality::knn_accuracy(tsne2.coords.view(), &classes, k),
-        pca_2d: quality::knn_accuracy(pca_2d, &classes, k),
+        tsne_2d: maps.tsne2.as_ref().map(|m| score(m.coords.view())),
+        pca_2d: maps
+            .pca3
+            .as_ref()
+            .map(|m| score(m.coords.slice(s![.., ..2.min(m.coords.ncols())]))),
+        umap_2d: maps.umap2.as_ref().map(|m| score(m.coords.view())),
     })
 }
 

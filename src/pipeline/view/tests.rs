@@ -64,6 +64,7 @@ fn settings(out: &Path) -> Settings {
         colour_by: None,
         label_by: None,
         pca_dims: 50,
+        maps: None,
         names: Names::for_stem("groups"),
         input_scalars: Vec::new(),
         standardized: None,
@@ -184,7 +185,7 @@ fn damaged_records_are_recomputed_and_a_wide_input_keeps_its_pre_reduction() {
         .notes
         .iter()
         .any(|n| n.contains("reduced to 4 by PCA")));
-    assert_eq!(first.tsne_2d.input_dims, 4);
+    assert_eq!(first.tsne_2d.as_ref().unwrap().input_dims, 4);
 
     let again = view(&x, &metadata, &wide);
     assert_eq!(again.reused, CACHED.to_vec());
@@ -211,6 +212,66 @@ fn damaged_records_are_recomputed_and_a_wide_input_keeps_its_pre_reduction() {
             "page"
         ]
     );
-    assert_eq!(r.tsne_3d.kl_divergence, first.tsne_3d.kl_divergence);
+    let kl3 = |r: &ViewReport| r.tsne_3d.as_ref().map(|t| t.kl_divergence);
+    assert_eq!(kl3(&r), kl3(&first));
     assert_eq!(fs::read(out.join(OutputDir::tsne_npy(3))).unwrap(), map3);
+}
+
+#[test]
+fn the_chosen_maps_alone_are_computed_drawn_exported_and_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("view");
+    let (x, metadata) = data(8);
+    let chosen = Settings {
+        maps: Some("umap2,pca".parse().unwrap()),
+        ..settings(&out)
+    };
+    let r = view(&x, &metadata, &chosen);
+    assert_eq!(r.maps, ["pca", "umap2"]);
+    assert!(r.tsne_2d.is_none() && r.tsne_3d.is_none());
+    assert!(r.pca.is_some());
+    let umap = r.umap_2d.as_ref().expect("the UMAP report");
+    assert_eq!(umap.output, "umap_2d.npy");
+    let stages: Vec<&str> = r.seconds.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        stages,
+        [
+            "prepare",
+            "principal components",
+            "neighbours",
+            "PCA",
+            "UMAP 2-D",
+            "pictures",
+            "TensorBoard logs",
+            "10-NN accuracy",
+            "page"
+        ],
+        "no t-SNE and no map directory without a t-SNE map"
+    );
+    for file in [
+        "umap.png",
+        "umap.svg",
+        "pca.png",
+        "umap_2d.npy",
+        "index.html",
+    ] {
+        assert!(r.files.iter().any(|f| f == file), "{file} in {:?}", r.files);
+        assert!(out.join(file).exists(), "{file}");
+    }
+    for file in ["tsne.png", "tsne_2d.npy", "tsne_3d.npy", "map.json"] {
+        assert!(!out.join(file).exists(), "{file} was written");
+    }
+    let knn = r.knn10_accuracy.as_ref().unwrap();
+    assert!(knn.tsne_2d.is_none());
+    assert!(knn.umap_2d.unwrap() > 0.9, "{knn:?}");
+    let page = fs::read_to_string(out.join(PAGE_FILE)).unwrap();
+    assert!(page.contains("UMAP, 15 neighbours"));
+    let projector = fs::read_to_string(out.join("logs/reductions/projector_config.pbtxt")).unwrap();
+    assert!(projector.contains("umap/2d") && !projector.contains("tsne/2d"));
+
+    // A rerun with the default maps keeps the PCA map and computes the t-SNE ones.
+    let r = view(&x, &metadata, &settings(&out));
+    assert_eq!(r.maps, ["tsne2", "tsne3", "pca"]);
+    assert!(r.reused.iter().any(|s| s == "PCA"));
+    assert!(r.umap_2d.is_none() && out.join("map.json").exists());
 }
