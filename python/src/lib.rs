@@ -495,6 +495,7 @@ fn run_view<'py>(
         colour_by,
         label_by,
         pca_dims,
+        maps: None,
         names: Names::for_stem(&name),
         input_scalars: Vec::new(),
         standardized: None,
