@@ -13,7 +13,7 @@ use ndarray::{Array2, ShapeBuilder};
 use ndarray_npy::{ReadDataError, ReadableElement};
 use py_literal::Value as PyValue;
 
-use crate::data::limits::{describe_bytes, MAX_NPY_HEADER_BYTES, MAX_VALUES};
+use crate::data::limits::{describe_bytes, max_values, MAX_NPY_HEADER_BYTES};
 use crate::data::metadata::Values;
 use crate::data::DataError;
 
@@ -162,7 +162,7 @@ fn read_body<T: Element, R: Read>(path: &Path, reader: R, h: &Header) -> Result<
 }
 
 /// Reads and checks the header: magic, version, a header length and a shape that fit in
-/// `total_len` bytes, a supported dtype, at most [`MAX_VALUES`] elements.
+/// `total_len` bytes, a supported dtype, at most [`max_values`] elements.
 fn read_header<R: Read>(path: &Path, reader: &mut R, total_len: u64) -> Result<Header, DataError> {
     let bad = |problem: String| DataError::invalid(path, problem);
     let mut prefix = vec![0u8; 8];
@@ -231,9 +231,11 @@ fn read_header<R: Read>(path: &Path, reader: &mut R, total_len: u64) -> Result<H
         }
     }
     let len = len.unwrap_or(usize::MAX);
-    if len > MAX_VALUES {
+    let max = max_values();
+    if len > max {
         return Err(bad(format!(
-            "shape {shape_text} holds {len} values, more than the {MAX_VALUES} this reader accepts"
+            "shape {shape_text} holds {len} values, more than the {max} this reader accepts \
+             (half this machine's memory as float32)"
         )));
     }
     Ok(Header {

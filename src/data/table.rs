@@ -23,7 +23,7 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use crate::data::limits::{MAX_COLUMNS, MAX_VALUES};
+use crate::data::limits::{max_values, MAX_COLUMNS};
 use crate::data::metadata::{Column, Metadata, Values};
 use crate::data::npy;
 use crate::data::text::{
@@ -123,9 +123,11 @@ impl<'a> Rows<'a> {
                 self.width
             )));
         }
-        if self.values.len() + n > MAX_VALUES {
+        let max = max_values();
+        if self.values.len() + n > max {
             return Err(bad(format!(
-                "line {line}: more than {MAX_VALUES} values in all, the limit of this reader"
+                "line {line}: more than {max} values in all, the limit of this reader \
+                 (half this machine's memory as float32)"
             )));
         }
         for (k, field) in fields.enumerate() {
